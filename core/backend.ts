@@ -161,6 +161,8 @@ export interface Backend {
   createKvPool(spec: KvPoolSpec): KvPool;
   /** Uploads a batch's metadata for one step. */
   beginStep(batch: ForwardBatch): StepContext;
+  /** Writes host values into the first rows of `t` (inputs of tests and benchmarks). */
+  write(t: Tensor, values: Float32Array): void;
   /** Runs queued work and returns the first `numRows` rows of `t`. */
   read(t: Tensor, numRows: number): Promise<Float32Array>;
   /** Copies whole KV blocks `src → dst` in every layer (copy-on-write). */

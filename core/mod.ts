@@ -24,3 +24,5 @@ export * from "./model/forward_batch.ts";
 export * from "./quant/f16.ts";
 export * from "./quant/dequantize.ts";
 export * from "./tokenizer/tokenizer.ts";
+export * from "./model/batch_builder.ts";
+export * from "./model/transformer.ts";
