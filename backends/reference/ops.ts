@@ -7,7 +7,7 @@
 import { type AttentionSpec, LoomError, type Ops, type StepContext } from "@loom/core";
 import type { KvPool, RopeTable, Tensor, Weight } from "@loom/core";
 import { f16ToF32, f32ToF16 } from "@loom/core";
-import { RefKvPool, RefRope, RefStep, RefTensor, RefWeight } from "./_tensors.ts";
+import type { RefKvPool, RefRope, RefStep, RefTensor, RefWeight } from "./_tensors.ts";
 
 const t = (x: Tensor) => x as RefTensor;
 const w = (x: Weight) => x as RefWeight;

@@ -351,3 +351,53 @@ async function readAt(file: Deno.FsFile, offset: number, length: number): Promis
   }
   return out;
 }
+
+/**
+ * A GGUF file held in memory (e.g. a generated model). Implements {@linkcode WeightSource}.
+ *
+ * @example
+ * ```ts
+ * import { GgufBuffer, writeTestModelGguf } from "@loom/core";
+ * const g = new GgufBuffer(writeTestModelGguf());
+ * console.log(g.metadata["general.architecture"], (await g.read("output_norm.weight")).length);
+ * // "llama" 256
+ * ```
+ */
+export class GgufBuffer implements WeightSource {
+  readonly #bytes: Uint8Array;
+  readonly #byName: Map<string, GgufTensorInfo>;
+  /** The parsed header. */
+  readonly header: GgufHeader;
+
+  /** Parses the header; throws {@linkcode ModelFormatError} when malformed. */
+  constructor(bytes: Uint8Array) {
+    this.#bytes = bytes;
+    this.header = parseGgufHeader(bytes);
+    this.#byName = new Map(this.header.tensors.map((t) => [t.name, t]));
+  }
+
+  /** Metadata key → value. */
+  get metadata(): Readonly<Record<string, GgufValue>> {
+    return this.header.metadata;
+  }
+
+  /** Tensors in file order. */
+  get tensors(): readonly GgufTensorInfo[] {
+    return this.header.tensors;
+  }
+
+  /** One tensor's info. */
+  get(name: string): GgufTensorInfo | undefined {
+    return this.#byName.get(name);
+  }
+
+  /** A copy of one tensor's bytes. */
+  read(name: string): Promise<Uint8Array> {
+    const t = this.#byName.get(name);
+    if (!t) return Promise.reject(new ModelFormatError(`no tensor ${name}`));
+    return Promise.resolve(this.#bytes.slice(t.fileOffset, t.fileOffset + t.byteLength));
+  }
+
+  /** Nothing to release. */
+  close(): void {}
+}

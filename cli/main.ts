@@ -1,0 +1,41 @@
+/**
+ * The `loom` command line: `deno task loom <command> [options]`.
+ *
+ * @module
+ */
+import { LoomError } from "@loom/core";
+import { demo } from "./demo.ts";
+
+const COMMANDS: Record<string, (args: string[]) => Promise<number>> = { demo };
+
+const HELP = `Usage: deno task loom <command> [options]
+
+Commands:
+  demo        generate text from a model (the built-in demo model by default)
+
+Run 'deno task loom <command> --help' for a command's options.`;
+
+/** Runs the CLI; returns the exit code. */
+export async function main(args: string[]): Promise<number> {
+  const [name, ...rest] = args;
+  if (name === undefined || name === "--help" || name === "-h") {
+    console.log(HELP);
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    console.error(`unknown command ${name}\n\n${HELP}`);
+    return 2;
+  }
+  try {
+    return await command(rest);
+  } catch (e) {
+    if (e instanceof LoomError) {
+      console.error(`error: ${e.message}`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));
