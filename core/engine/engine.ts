@@ -7,7 +7,13 @@
  */
 import type { KvPool } from "../backend.ts";
 import type { CacheManager } from "../cache/cache_manager.ts";
-import { AbortedError, ContextLengthError, LoomError, RequestRejectedError } from "../errors.ts";
+import {
+  AbortedError,
+  ContextLengthError,
+  InvalidParameterError,
+  LoomError,
+  RequestRejectedError,
+} from "../errors.ts";
 import { buildForwardBatch, type SequenceChunk } from "../model/batch_builder.ts";
 import type { SchedulePlan, Scheduler, SchedulerContext } from "../scheduler.ts";
 import type { EngineModel } from "./engine_model.ts";
@@ -18,7 +24,7 @@ import type { GenerationDelta } from "./request_state.ts";
 import { sampleToken } from "./sampler.ts";
 import { resolveSamplingParams, type SamplingParams } from "./sampling_params.ts";
 import { Sequence } from "./sequence.ts";
-import { EngineStats } from "./stats.ts";
+import { type EngineMetrics, EngineStats } from "./stats.ts";
 import { finishSequence, processSampled } from "./_output.ts";
 
 /** Engine construction options. */
@@ -132,6 +138,12 @@ export class Engine {
       this.cache.numBlocks * this.cache.blockSize,
     );
     if (ids.length >= maxCtx) throw new ContextLengthError(ids.length, maxCtx);
+    if (sampling.maxTokens !== undefined && ids.length + sampling.maxTokens > maxCtx) {
+      throw new InvalidParameterError(
+        "maxTokens",
+        `prompt (${ids.length} tokens) + maxTokens (${sampling.maxTokens}) exceed the context of ${maxCtx}`,
+      );
+    }
     const maxTokens = Math.min(params.maxTokens, maxCtx - ids.length);
     if (this.numWaiting >= this.#maxWaiting) {
       throw new RequestRejectedError("queue full", 1000);
@@ -189,6 +201,28 @@ export class Engine {
     let n = 0;
     for (const s of this.#seqs.values()) if (s.status === status) n++;
     return n;
+  }
+
+  /** Gauges and counters now, as plain data (for `/metrics` and dashboards). */
+  metrics(): EngineMetrics {
+    const u = this.cache.usage();
+    return {
+      numRunning: this.numRunning,
+      numWaiting: this.numWaiting,
+      numSwapped: this.numSwapped,
+      kvUsage: u.numUsedBlocks / u.numBlocks,
+      cache: u,
+      prefixHitRate: u.numPrefixQueryTokens === 0
+        ? 0
+        : u.numPrefixHitTokens / u.numPrefixQueryTokens,
+      numPreemptions: this.stats.numPreemptions,
+      numRequests: this.stats.numRequests,
+      numFinished: this.stats.numFinished,
+      numRejected: this.stats.numRejected,
+      numPromptTokens: this.stats.numPromptTokens,
+      numGeneratedTokens: this.stats.numGeneratedTokens,
+      numSteps: this.stats.numSteps,
+    };
   }
 
   /** Resolves when every request has finished. */

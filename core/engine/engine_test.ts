@@ -15,16 +15,35 @@ import { FcfsScheduler } from "@loom/schedulers";
 
 const model: Model = await buildDemoModel(new ReferenceBackend());
 
-const PROMPTS = [
-  "Once upon a time",
-  "The little model",
-  "hello world, hello loom",
-  "There was a story",
-  "In the day of the token",
+const WORDS = [
+  "Once",
+  "upon",
   "a",
-  "the time is",
-  "with and of the text",
+  "time",
+  "the",
+  "little",
+  "model",
+  "hello",
+  "world",
+  "loom",
+  "story",
+  "day",
+  "token",
+  "text",
+  "there",
+  "was",
+  "with",
+  "and",
+  "of",
+  "in",
 ];
+// 32 prompts of 1–20 words: each request is checked run alone and batched with 31 others
+const PROMPTS = Array.from(
+  { length: 32 },
+  (_, i) =>
+    Array.from({ length: 1 + ((i * 7) % 20) }, (_, j) => WORDS[(i * 3 + j * 5) % WORDS.length])
+      .join(" "),
+);
 
 function makeEngine(
   opts: { numBlocks?: number; numHostBlocks?: number; scheduler?: Scheduler; blockSize?: number } =
@@ -77,7 +96,7 @@ Deno.test("engine: greedy output does not depend on batching, chunking or preemp
     const engine = makeEngine();
     const got = await greedyAll(engine);
     assert.deepEqual(got.map((g) => g.ids), alone.map((a) => a.ids));
-    assert.ok(engine.stats.numSteps < PROMPTS.length * 13, "requests shared steps");
+    assert.ok(engine.stats.numSteps < 40, `requests shared steps (${engine.stats.numSteps})`);
   });
   await t.step("prefill split into chunks of 3 tokens", async () => {
     const engine = makeEngine({ scheduler: new FcfsScheduler({ maxPrefillChunk: 3 }) });
@@ -85,7 +104,7 @@ Deno.test("engine: greedy output does not depend on batching, chunking or preemp
     assert.deepEqual(got.map((g) => g.ids), alone.map((a) => a.ids));
   });
   await t.step("preempted by recompute", async () => {
-    const engine = makeEngine({ numBlocks: 12 });
+    const engine = makeEngine({ numBlocks: 40 });
     const got = await greedyAll(engine);
     assert.ok(engine.stats.numPreemptions > 0, "the small cache forced preemptions");
     assert.deepEqual(got.map((g) => g.ids), alone.map((a) => a.ids));
@@ -93,8 +112,8 @@ Deno.test("engine: greedy output does not depend on batching, chunking or preemp
   });
   await t.step("preempted by swap", async () => {
     const engine = makeEngine({
-      numBlocks: 12,
-      numHostBlocks: 64,
+      numBlocks: 40,
+      numHostBlocks: 256,
       scheduler: new FcfsScheduler({ preemption: "swap" }),
     });
     const got = await greedyAll(engine);

@@ -3,7 +3,38 @@
  *
  * @module
  */
+import type { CacheUsage } from "../cache/cache_manager.ts";
 import type { RequestState } from "./request_state.ts";
+
+/** A snapshot of an engine's gauges and counters. */
+export interface EngineMetrics {
+  /** Sequences on the device. */
+  readonly numRunning: number;
+  /** Sequences waiting. */
+  readonly numWaiting: number;
+  /** Sequences swapped to host memory. */
+  readonly numSwapped: number;
+  /** Fraction of KV blocks referenced. */
+  readonly kvUsage: number;
+  /** The cache's figures. */
+  readonly cache: CacheUsage;
+  /** Prompt tokens served from the prefix cache / prompt tokens looked up. */
+  readonly prefixHitRate: number;
+  /** Preemptions so far. */
+  readonly numPreemptions: number;
+  /** Requests received. */
+  readonly numRequests: number;
+  /** Requests finished normally. */
+  readonly numFinished: number;
+  /** Requests rejected by the scheduler. */
+  readonly numRejected: number;
+  /** Prompt tokens of finished requests. */
+  readonly numPromptTokens: number;
+  /** Generated tokens of finished requests. */
+  readonly numGeneratedTokens: number;
+  /** Steps run. */
+  readonly numSteps: number;
+}
 
 /** Latency samples kept for percentiles (most recent, bounded). */
 const MAX_SAMPLES = 10_000;
