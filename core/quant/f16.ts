@@ -79,3 +79,21 @@ export function bf16ToF32(b: number): number {
   u32[0] = (b & 0xffff) << 16;
   return f32[0]!;
 }
+
+/**
+ * Encodes a number as bfloat16 bits (the top half of its f32 bits), rounding to nearest
+ * even; NaN stays NaN.
+ *
+ * @example
+ * ```ts
+ * import { f32ToBf16 } from "@loom/core";
+ * console.log(f32ToBf16(1).toString(16), f32ToBf16(-2).toString(16)); // "3f80" "c000"
+ * ```
+ */
+export function f32ToBf16(value: number): number {
+  f32[0] = value;
+  const x = u32[0]!;
+  if ((x & 0x7fffffff) > 0x7f800000) return ((x >>> 16) | 0x40) & 0xffff; // quiet NaN
+  const rounded = x + 0x7fff + ((x >>> 16) & 1);
+  return (rounded >>> 16) & 0xffff;
+}
