@@ -43,3 +43,4 @@ export * from "./engine/engine.ts";
 export * from "./tokenizer/gguf_vocab.ts";
 export * from "./tokenizer/detokenizer.ts";
 export * from "./tokenizer/hf_tokenizer.ts";
+export * from "./tokenizer/tokenizer_json.ts";
