@@ -47,7 +47,8 @@ export class Sequence implements SequenceView {
   ) {
     const p = request.params;
     this.rng = new Rng(p.seed === undefined ? undefined : p.seed + index * 7919);
-    this.detokenizer = new IncrementalDetokenizer(tokenizer);
+    // completions continue a prompt: keep the leading space of the first token
+    this.detokenizer = new IncrementalDetokenizer(tokenizer, { continuation: true });
     this.stopMatcher = new StopMatcher(p.stop);
     if (p.repetitionPenalty !== 1) {
       for (const t of tokens.slice(0, numPromptTokens)) {

@@ -88,7 +88,7 @@ export function writeTestModelGguf(options: TestModelOptions = {}): Uint8Array {
   w.add(k("rope.freq_base"), "f32", arch === "llama" || arch === "mistral" ? 10000 : 1000000);
   w.add(k("attention.layer_norm_rms_epsilon"), "f32", 1e-5);
   w.add("tokenizer.ggml.model", "string", "gpt2");
-  w.add("tokenizer.ggml.pre", "string", "default");
+  w.add("tokenizer.ggml.pre", "string", "gpt-2");
   w.addArray("tokenizer.ggml.tokens", "string", vocab.tokens);
   w.addArray("tokenizer.ggml.token_type", "i32", vocab.tokenTypes);
   w.addArray("tokenizer.ggml.merges", "string", vocab.merges);

@@ -3,7 +3,8 @@
  * expressions llama.cpp applies (one after another, each splitting every piece left by the
  * previous one; text between matches stays a piece of its own). Whitespace follows
  * llama.cpp: non-ASCII whitespace is matched as if it were `\v`, and U+FEFF is not
- * whitespace. An unknown name falls back to the GPT-2 expression.
+ * whitespace. `default` (and a missing name) is llama.cpp's DEFAULT set of four expressions,
+ * not GPT-2's; an unknown name falls back to the GPT-2 expression.
  *
  * @module
  */
@@ -165,9 +166,17 @@ export interface PreTokenizer {
   readonly regexes: readonly RegExp[];
 }
 
+/**
+ * The regular expressions (JavaScript `u`-mode sources, `\s` meaning llama.cpp's
+ * whitespace) of a `tokenizer.ggml.pre` value, or undefined when the name is unknown.
+ */
+export function preTokenizerPatterns(pre: string): readonly string[] | undefined {
+  return BY_NAME.get(pre === "" ? "default" : pre);
+}
+
 /** The pre-tokenizer for a `tokenizer.ggml.pre` value (`""` means `default`, as in llama.cpp). */
 export function preTokenizerFor(pre: string): PreTokenizer {
-  const patterns = BY_NAME.get(pre === "" ? "default" : pre);
+  const patterns = preTokenizerPatterns(pre);
   return { known: patterns !== undefined, regexes: (patterns ?? [GPT2]).map(compile) };
 }
 

@@ -45,6 +45,8 @@ export class IncrementalDetokenizer {
   #atStart: boolean;
 
   /**
+   * Starts an empty text.
+   *
    * @param tokenizer The tokenizer whose ids are pushed.
    * @param options Special-token and continuation handling.
    */

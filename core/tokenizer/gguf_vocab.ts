@@ -33,6 +33,16 @@ const SPECIAL_ATTRS = Attr.control | Attr.unknown;
 
 /**
  * A {@linkcode Tokenizer} built from GGUF metadata. Make one with {@linkcode tokenizerFromGguf}.
+ *
+ * @example
+ * ```ts
+ * import { GgufFile, tokenizerFromGguf } from "@loom/core";
+ * const f = await GgufFile.open("../shared/fixtures/gguf/llama-2-tiny-random.gguf");
+ * const tok = tokenizerFromGguf(f.metadata);
+ * f.close();
+ * console.log(tok.model, tok.bosId, tok.eosIds, tok.addBos); // "llama" 1 [2] true
+ * console.log(tok.tokenText(15043), tok.isSpecial(2)); // "▁Hello" true
+ * ```
  */
 export class GgufTokenizer implements Tokenizer {
   readonly vocabSize: number;
@@ -65,7 +75,11 @@ export class GgufTokenizer implements Tokenizer {
   readonly #pre: PreTokenizer | undefined;
   readonly #bytes: (Uint8Array | undefined)[];
 
-  /** @param vocab Validated vocabulary data. */
+  /**
+   * Prefer {@linkcode tokenizerFromGguf}, which validates the metadata first.
+   *
+   * @param vocab Validated vocabulary data.
+   */
   constructor(vocab: GgufVocab) {
     this.#vocab = vocab;
     this.vocabSize = vocab.tokens.length;
