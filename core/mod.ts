@@ -44,3 +44,7 @@ export * from "./tokenizer/gguf_vocab.ts";
 export * from "./tokenizer/detokenizer.ts";
 export * from "./tokenizer/hf_tokenizer.ts";
 export * from "./tokenizer/tokenizer_json.ts";
+export * from "./model/safetensors.ts";
+export * from "./model/safetensors_writer.ts";
+export * from "./model/hf_config.ts";
+export * from "./model/hub.ts";
