@@ -48,3 +48,4 @@ export * from "./model/safetensors.ts";
 export * from "./model/safetensors_writer.ts";
 export * from "./model/hf_config.ts";
 export * from "./model/hub.ts";
+export * from "./model/test_model_hf.ts";

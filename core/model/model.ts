@@ -5,11 +5,15 @@
  */
 import type { Backend, KvPool } from "../backend.ts";
 import type { EngineModel } from "../engine/engine_model.ts";
+import { LoomError } from "../errors.ts";
 import { tokenizerFromGguf } from "../tokenizer/gguf_vocab.ts";
+import { tokenizerFromJson } from "../tokenizer/hf_tokenizer.ts";
 import type { Tokenizer } from "../tokenizer/tokenizer.ts";
 import { configFromGguf, type ModelConfig } from "./config.ts";
 import type { ForwardBatch } from "./forward_batch.ts";
 import { GgufBuffer, GgufFile, type GgufValue } from "./gguf.ts";
+import { resolveModel, type ResolveModelOptions } from "./hub.ts";
+import { SafetensorsWeights } from "./safetensors.ts";
 import { writeTestModelGguf } from "./test_model.ts";
 import { Transformer, type TransformerOptions } from "./transformer.ts";
 import type { WeightSource } from "./weights.ts";
@@ -18,6 +22,8 @@ import type { WeightSource } from "./weights.ts";
 export interface ModelLoadOptions extends TransformerOptions {
   /** The backend to put the weights on. */
   readonly backend: Backend;
+  /** How `hf:` specs are downloaded (cache, token, offline). */
+  readonly hub?: ResolveModelOptions;
 }
 
 /**
@@ -40,11 +46,21 @@ export class Model implements EngineModel {
     readonly config: ModelConfig,
     readonly tokenizer: Tokenizer,
     readonly transformer: Transformer,
-    readonly metadata: Readonly<Record<string, GgufValue>>,
+    /** The model's chat template source (Jinja), when it ships one. */
+    readonly chatTemplateSource: string | undefined,
   ) {}
 
-  /** Loads a GGUF file from a path. */
-  static async load(path: string, options: ModelLoadOptions): Promise<Model> {
+  /**
+   * Loads a model: a GGUF file, a Hugging Face folder (config.json, tokenizer.json,
+   * *.safetensors), or `hf:ORG/REPO[@REVISION][/FILE]` (downloaded into the Hugging Face
+   * cache first).
+   */
+  static async load(spec: string, options: ModelLoadOptions): Promise<Model> {
+    const path = await resolveModel(spec, options.hub ?? {});
+    const stat = await Deno.stat(path);
+    if (stat.isDirectory || path.endsWith(".safetensors") || path.endsWith(".json")) {
+      return await Model.fromHfFolder(stat.isDirectory ? path : dirOf(path), options);
+    }
     const file = await GgufFile.open(path);
     try {
       return await Model.fromGguf(file, options);
@@ -60,9 +76,39 @@ export class Model implements EngineModel {
   ): Promise<Model> {
     const config = configFromGguf(source.metadata, source.tensors);
     const tokenizer = tokenizerFromGguf(source.metadata);
-    const { backend, ...rest } = options;
+    const { backend, hub: _, ...rest } = options;
     const transformer = await Transformer.load(backend, config, source, rest);
-    return new Model(transformer.config, tokenizer, transformer, source.metadata);
+    const template = source.metadata["tokenizer.chat_template"];
+    return new Model(
+      transformer.config,
+      tokenizer,
+      transformer,
+      typeof template === "string" ? template : undefined,
+    );
+  }
+
+  /** Builds a model from a Hugging Face folder (safetensors + config.json + tokenizer.json). */
+  static async fromHfFolder(dir: string, options: ModelLoadOptions): Promise<Model> {
+    const weights = await SafetensorsWeights.open(dir);
+    try {
+      if (!weights.config) throw new LoomError(`no config.json in ${dir}`, "model_config");
+      const tokJson = await readJson(`${dir}/tokenizer.json`);
+      if (tokJson === undefined) throw new LoomError(`no tokenizer.json in ${dir}`, "tokenizer");
+      const tokConfig = await readJson(`${dir}/tokenizer_config.json`);
+      const tokenizer = tokenizerFromJson(tokJson, tokConfig);
+      const { backend, hub: _, ...rest } = options;
+      const transformer = await Transformer.load(backend, weights.config, weights, rest);
+      let template = (tokConfig as { chat_template?: unknown } | undefined)?.chat_template;
+      template ??= await Deno.readTextFile(`${dir}/chat_template.jinja`).catch(() => undefined);
+      return new Model(
+        transformer.config,
+        tokenizer,
+        transformer,
+        typeof template === "string" ? template : undefined,
+      );
+    } finally {
+      weights.close();
+    }
   }
 
   /** The backend holding the weights. */
@@ -106,4 +152,24 @@ export async function buildDemoModel(
 ): Promise<Model> {
   const bytes = writeTestModelGguf({ name: "loom-demo", seed: 7, hiddenSize: 64, numLayers: 2 });
   return await Model.fromGguf(new GgufBuffer(bytes), { backend, ...options });
+}
+
+function dirOf(path: string): string {
+  const i = path.lastIndexOf("/");
+  return i < 0 ? "." : path.slice(0, i);
+}
+
+async function readJson(path: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return undefined;
+    throw e;
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new LoomError(`invalid JSON in ${path}: ${(e as Error).message}`, "model_format");
+  }
 }
