@@ -5,13 +5,22 @@
  */
 import { LoomError } from "@loom/core";
 import { demo } from "./demo.ts";
+import { detokenize, inspect, tokenize } from "./tokenize.ts";
 
-const COMMANDS: Record<string, (args: string[]) => Promise<number>> = { demo };
+const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
+  demo,
+  tokenize,
+  detokenize,
+  inspect,
+};
 
 const HELP = `Usage: deno task loom <command> [options]
 
 Commands:
   demo        generate text from a model (the built-in demo model by default)
+  tokenize    text on stdin → token ids (JSON)
+  detokenize  token ids (JSON) on stdin → text
+  inspect     a model's config, tensors, parameters and size
 
 Run 'deno task loom <command> --help' for a command's options.`;
 

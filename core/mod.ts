@@ -49,3 +49,4 @@ export * from "./model/safetensors_writer.ts";
 export * from "./model/hf_config.ts";
 export * from "./model/hub.ts";
 export * from "./model/test_model_hf.ts";
+export * from "./model/model_info.ts";

@@ -13,6 +13,7 @@ import { configFromGguf, type ModelConfig } from "./config.ts";
 import type { ForwardBatch } from "./forward_batch.ts";
 import { GgufBuffer, GgufFile, type GgufValue } from "./gguf.ts";
 import { resolveModel, type ResolveModelOptions } from "./hub.ts";
+import { readJsonFile } from "./model_info.ts";
 import { SafetensorsWeights } from "./safetensors.ts";
 import { writeTestModelGguf } from "./test_model.ts";
 import { Transformer, type TransformerOptions } from "./transformer.ts";
@@ -92,9 +93,9 @@ export class Model implements EngineModel {
     const weights = await SafetensorsWeights.open(dir);
     try {
       if (!weights.config) throw new LoomError(`no config.json in ${dir}`, "model_config");
-      const tokJson = await readJson(`${dir}/tokenizer.json`);
+      const tokJson = await readJsonFile(`${dir}/tokenizer.json`);
       if (tokJson === undefined) throw new LoomError(`no tokenizer.json in ${dir}`, "tokenizer");
-      const tokConfig = await readJson(`${dir}/tokenizer_config.json`);
+      const tokConfig = await readJsonFile(`${dir}/tokenizer_config.json`);
       const tokenizer = tokenizerFromJson(tokJson, tokConfig);
       const { backend, hub: _, ...rest } = options;
       const transformer = await Transformer.load(backend, weights.config, weights, rest);
@@ -157,19 +158,4 @@ export async function buildDemoModel(
 function dirOf(path: string): string {
   const i = path.lastIndexOf("/");
   return i < 0 ? "." : path.slice(0, i);
-}
-
-async function readJson(path: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return undefined;
-    throw e;
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new LoomError(`invalid JSON in ${path}: ${(e as Error).message}`, "model_format");
-  }
 }

@@ -1,0 +1,112 @@
+/**
+ * Reads what a model is without loading its weights: config, tokenizer, chat template,
+ * tensor list and size. Used by `loom inspect`, `loom tokenize` and friends.
+ *
+ * @module
+ */
+import { LoomError } from "../errors.ts";
+import { tokenizerFromGguf } from "../tokenizer/gguf_vocab.ts";
+import { tokenizerFromJson } from "../tokenizer/hf_tokenizer.ts";
+import type { Tokenizer } from "../tokenizer/tokenizer.ts";
+import { configFromGguf, type ModelConfig } from "./config.ts";
+import { GgufFile } from "./gguf.ts";
+import { resolveModel, type ResolveModelOptions } from "./hub.ts";
+import { SafetensorsWeights } from "./safetensors.ts";
+import type { TensorInfo } from "./weights.ts";
+
+/** A model's description. */
+export interface ModelInfo {
+  /** Local path (file or folder). */
+  readonly path: string;
+  /** File format. */
+  readonly format: "gguf" | "safetensors";
+  /** Configuration. */
+  readonly config: ModelConfig;
+  /** Tokenizer. */
+  readonly tokenizer: Tokenizer;
+  /** Chat template source, when the model ships one. */
+  readonly chatTemplateSource: string | undefined;
+  /** `tokenizer_config.json`, for Hugging Face folders. */
+  readonly tokenizerConfig: unknown;
+  /** Tensors. */
+  readonly tensors: readonly TensorInfo[];
+  /** Bytes on disk. */
+  readonly fileBytes: number;
+}
+
+/**
+ * Describes a model (GGUF file, Hugging Face folder or `hf:` spec) without loading weights.
+ *
+ * @example
+ * ```ts
+ * import { readModelInfo } from "@loom/core";
+ * const info = await readModelInfo("../shared/fixtures/reference/mini-qwen3-f16.gguf");
+ * console.log(info.config.architecture, info.tokenizer.encode("Hello", { addSpecial: false }));
+ * // "qwen3" [ 15496 ]
+ * ```
+ */
+export async function readModelInfo(
+  spec: string,
+  hub: ResolveModelOptions = {},
+): Promise<ModelInfo> {
+  const path = await resolveModel(spec, hub);
+  const stat = await Deno.stat(path);
+  if (stat.isDirectory || path.endsWith(".safetensors") || path.endsWith(".json")) {
+    const dir = stat.isDirectory ? path : path.slice(0, Math.max(0, path.lastIndexOf("/")) || 1);
+    const weights = await SafetensorsWeights.open(dir);
+    try {
+      if (!weights.config) throw new LoomError(`no config.json in ${dir}`, "model_config");
+      const tokJson = await readJsonFile(`${dir}/tokenizer.json`);
+      if (tokJson === undefined) throw new LoomError(`no tokenizer.json in ${dir}`, "tokenizer");
+      const tokConfig = await readJsonFile(`${dir}/tokenizer_config.json`);
+      let fileBytes = 0;
+      for (const p of weights.paths) fileBytes += (await Deno.stat(p)).size;
+      const template = (tokConfig as { chat_template?: unknown } | undefined)?.chat_template ??
+        await Deno.readTextFile(`${dir}/chat_template.jinja`).catch(() => undefined);
+      return {
+        path: dir,
+        format: "safetensors",
+        config: weights.config,
+        tokenizer: tokenizerFromJson(tokJson, tokConfig),
+        chatTemplateSource: typeof template === "string" ? template : undefined,
+        tokenizerConfig: tokConfig,
+        tensors: weights.tensors,
+        fileBytes,
+      };
+    } finally {
+      weights.close();
+    }
+  }
+  const f = await GgufFile.open(path);
+  try {
+    const template = f.metadata["tokenizer.chat_template"];
+    return {
+      path,
+      format: "gguf",
+      config: configFromGguf(f.metadata, f.tensors),
+      tokenizer: tokenizerFromGguf(f.metadata),
+      chatTemplateSource: typeof template === "string" ? template : undefined,
+      tokenizerConfig: undefined,
+      tensors: f.tensors,
+      fileBytes: f.fileSize,
+    };
+  } finally {
+    f.close();
+  }
+}
+
+/** Reads and parses a JSON file; `undefined` when it does not exist. */
+export async function readJsonFile(path: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return undefined;
+    throw e;
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new LoomError(`invalid JSON in ${path}: ${(e as Error).message}`, "model_format");
+  }
+}
