@@ -50,3 +50,4 @@ export * from "./model/hf_config.ts";
 export * from "./model/hub.ts";
 export * from "./model/test_model_hf.ts";
 export * from "./model/model_info.ts";
+export * from "./model/gguf_split.ts";

@@ -11,7 +11,8 @@ import { tokenizerFromJson } from "../tokenizer/hf_tokenizer.ts";
 import type { Tokenizer } from "../tokenizer/tokenizer.ts";
 import { configFromGguf, type ModelConfig } from "./config.ts";
 import type { ForwardBatch } from "./forward_batch.ts";
-import { GgufBuffer, GgufFile, type GgufValue } from "./gguf.ts";
+import { GgufBuffer, type GgufValue } from "./gguf.ts";
+import { GgufSplit } from "./gguf_split.ts";
 import { resolveModel, type ResolveModelOptions } from "./hub.ts";
 import { readJsonFile } from "./model_info.ts";
 import { SafetensorsWeights } from "./safetensors.ts";
@@ -62,7 +63,7 @@ export class Model implements EngineModel {
     if (stat.isDirectory || path.endsWith(".safetensors") || path.endsWith(".json")) {
       return await Model.fromHfFolder(stat.isDirectory ? path : dirOf(path), options);
     }
-    const file = await GgufFile.open(path);
+    const file = await GgufSplit.open(path);
     try {
       return await Model.fromGguf(file, options);
     } finally {

@@ -9,7 +9,7 @@ import { tokenizerFromGguf } from "../tokenizer/gguf_vocab.ts";
 import { tokenizerFromJson } from "../tokenizer/hf_tokenizer.ts";
 import type { Tokenizer } from "../tokenizer/tokenizer.ts";
 import { configFromGguf, type ModelConfig } from "./config.ts";
-import { GgufFile } from "./gguf.ts";
+import { GgufSplit } from "./gguf_split.ts";
 import { resolveModel, type ResolveModelOptions } from "./hub.ts";
 import { SafetensorsWeights } from "./safetensors.ts";
 import type { TensorInfo } from "./weights.ts";
@@ -77,7 +77,7 @@ export async function readModelInfo(
       weights.close();
     }
   }
-  const f = await GgufFile.open(path);
+  const f = await GgufSplit.open(path);
   try {
     const template = f.metadata["tokenizer.chat_template"];
     return {

@@ -81,3 +81,39 @@ Deno.test("loading bad model files gives typed errors", async (t) => {
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a split GGUF model loads like the single file", async () => {
+  const { GgufBuffer, GgufWriter } = await import("@loom/core");
+  const dir = await Deno.makeTempDir();
+  try {
+    const whole = new GgufBuffer(writeTestModelGguf({ seed: 9 }));
+    const parts = [new GgufWriter(), new GgufWriter(), new GgufWriter()];
+    parts.forEach((w, i) => {
+      w.add("split.no", "u16", i).add("split.count", "u16", 3);
+      w.add("split.tensors.count", "i32", whole.tensors.length);
+    });
+    for (const [k, v] of Object.entries(whole.metadata)) {
+      if (Array.isArray(v)) {
+        parts[0]!.addArray(k, typeof v[0] === "string" ? "string" : "i32", v as string[]);
+      } else if (typeof v === "string") parts[0]!.add(k, "string", v);
+      else if (typeof v === "boolean") parts[0]!.add(k, "bool", v);
+      else if (typeof v === "number") parts[0]!.add(k, Number.isInteger(v) ? "u32" : "f32", v);
+    }
+    for (const [i, t] of whole.tensors.entries()) {
+      parts[i % 3]!.addTensor(t.name, t.dtype, t.shape, await whole.read(t.name));
+    }
+    for (const [i, w] of parts.entries()) {
+      await Deno.writeFile(`${dir}/m-0000${i + 1}-of-00003.gguf`, w.toBytes());
+    }
+    await Deno.writeFile(`${dir}/whole.gguf`, writeTestModelGguf({ seed: 9 }));
+    const backend = new ReferenceBackend();
+    const a = await Model.load(`${dir}/whole.gguf`, { backend });
+    const b = await Model.load(`${dir}/m-00001-of-00003.gguf`, { backend });
+    const ids = a.tokenizer.encode("hello world");
+    assert.deepEqual(await logitsOf(b, ids), await logitsOf(a, ids));
+    await Deno.remove(`${dir}/m-00003-of-00003.gguf`);
+    await assert.rejects(Model.load(`${dir}/m-00001-of-00003.gguf`, { backend }));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
