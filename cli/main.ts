@@ -6,12 +6,14 @@
 import { LoomError } from "@loom/core";
 import { demo } from "./demo.ts";
 import { detokenize, inspect, tokenize } from "./tokenize.ts";
+import { template } from "./template.ts";
 
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   demo,
   tokenize,
   detokenize,
   inspect,
+  template,
 };
 
 const HELP = `Usage: deno task loom <command> [options]
@@ -21,6 +23,7 @@ Commands:
   tokenize    text on stdin → token ids (JSON)
   detokenize  token ids (JSON) on stdin → text
   inspect     a model's config, tensors, parameters and size
+  template    render a chat template with variables from a JSON file
 
 Run 'deno task loom <command> --help' for a command's options.`;
 

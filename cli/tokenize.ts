@@ -92,7 +92,7 @@ export async function inspect(args: string[]): Promise<number> {
     numParameters: numParams,
     fileBytes: info.fileBytes,
     vocabSize: info.tokenizer.vocabSize,
-    hasChatTemplate: info.chatTemplateSource !== undefined,
+    hasChatTemplate: info.chatTemplate !== undefined,
   };
   await write(JSON.stringify(out, null, 2) + "\n");
   return 0;

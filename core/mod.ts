@@ -51,3 +51,5 @@ export * from "./model/hub.ts";
 export * from "./model/test_model_hf.ts";
 export * from "./model/model_info.ts";
 export * from "./model/gguf_split.ts";
+export * from "./tokenizer/chat_template.ts";
+export * from "./engine/chat_prompt.ts";

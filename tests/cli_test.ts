@@ -64,3 +64,45 @@ Deno.test("cli: bad input exits non-zero with a clear message", async () => {
   assert.equal(u.code, 2);
   assert.match(u.err, /unknown command/);
 });
+
+Deno.test("cli: template renders like jinja2 and exits 2 when the template raises", async () => {
+  const vectors = JSON.parse(
+    await Deno.readTextFile(`${FIXTURES}chat_templates/vectors.json`),
+  );
+  const dir = await Deno.makeTempDir();
+  try {
+    const gemma = `${FIXTURES}chat_templates/google-gemma-2-2b-it.jinja`;
+    await Deno.writeTextFile(
+      `${dir}/ok.json`,
+      JSON.stringify({
+        messages: [{ role: "user", content: "hi" }],
+        add_generation_prompt: true,
+        bos_token: "<bos>",
+      }),
+    );
+    const ok = await loom(["template", "--template", gemma, "--vars", `${dir}/ok.json`]);
+    assert.equal(ok.code, 0, ok.err);
+    assert.equal(ok.out, "<bos><start_of_turn>user\nhi<end_of_turn>\n<start_of_turn>model\n");
+    await Deno.writeTextFile(
+      `${dir}/bad.json`,
+      JSON.stringify({
+        messages: [{ role: "system", content: "x" }, { role: "user", content: "y" }],
+      }),
+    );
+    const bad = await loom(["template", "--template", gemma, "--vars", `${dir}/bad.json`]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /System role not supported/);
+    const lines = await loom(
+      ["template", "--template", gemma, "--jsonl"],
+      `${await Deno.readTextFile(`${dir}/ok.json`)}\n${await Deno.readTextFile(
+        `${dir}/bad.json`,
+      )}\n`,
+    );
+    const out = lines.out.trim().split("\n").map((l) => JSON.parse(l));
+    assert.equal(out[0].text, ok.out);
+    assert.match(out[1].error, /System role/);
+    assert.ok(Object.keys(vectors).length > 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -17,6 +17,7 @@ import {
 import { buildForwardBatch, type SequenceChunk } from "../model/batch_builder.ts";
 import type { SchedulePlan, Scheduler, SchedulerContext } from "../scheduler.ts";
 import type { EngineModel } from "./engine_model.ts";
+import { chatPromptIds, type ChatPromptOptions, type ConversationMessage } from "./chat_prompt.ts";
 import { makeCacheView } from "./_cache_view.ts";
 import { validatePlan } from "./_validate_plan.ts";
 import { RequestState } from "./request_state.ts";
@@ -166,6 +167,25 @@ export class Engine {
     else signal?.addEventListener("abort", () => this.abort(id), { once: true });
     this.#kick();
     return req.stream();
+  }
+
+  /**
+   * Generates the assistant's reply to a conversation, rendered with the model's chat
+   * template. Throws `TemplateError` when the template raises.
+   */
+  chat(
+    messages: readonly ConversationMessage[],
+    options: RequestOptions & ChatPromptOptions = {},
+  ): AsyncIterable<GenerationDelta> {
+    const template = this.model.chatTemplate;
+    if (!template) throw new LoomError("the model has no chat template", "no_chat_template");
+    const { tools, templateKwargs, addGenerationPrompt, ...rest } = options;
+    const { ids } = chatPromptIds(template, this.model.tokenizer, messages, {
+      ...(tools ? { tools } : {}),
+      ...(templateKwargs ? { templateKwargs } : {}),
+      ...(addGenerationPrompt !== undefined ? { addGenerationPrompt } : {}),
+    });
+    return this.generate(ids, rest);
   }
 
   /** Aborts a request: its sequences leave every queue and their blocks are freed now. */

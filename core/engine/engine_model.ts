@@ -8,6 +8,7 @@ import type { Backend, KvPool } from "../backend.ts";
 import type { ModelConfig } from "../model/config.ts";
 import type { ForwardBatch } from "../model/forward_batch.ts";
 import type { Tokenizer } from "../tokenizer/tokenizer.ts";
+import type { ChatTemplate } from "../tokenizer/chat_template.ts";
 
 /**
  * A model the engine can run. `Model` implements it.
@@ -24,6 +25,8 @@ export interface EngineModel {
   readonly config: ModelConfig;
   /** The tokenizer. */
   readonly tokenizer: Tokenizer;
+  /** The chat template, when the model has one. */
+  readonly chatTemplate?: ChatTemplate | undefined;
   /** The backend the weights live on. */
   readonly backend: Backend;
   /** Largest batch `forward` accepts. */

@@ -188,3 +188,16 @@ Deno.test("engine: invalid requests give typed errors naming the parameter", () 
   bad({ bogus: 1 }, "bogus");
   assert.throws(() => engine.generate("x".repeat(5000)), ContextLengthError);
 });
+
+Deno.test("engine: chat renders the model's template and generates the reply", async () => {
+  const messages = [{ role: "system", content: "Be brief." }, { role: "user", content: "hello" }];
+  const params = { temperature: 0, maxTokens: 6, ignoreEos: true };
+  const viaChat = await collect(makeEngine().chat(messages, params));
+  const text = "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nhello<|im_end|>\n" +
+    "<|im_start|>assistant\n";
+  const ids = model.tokenizer.encode(text, { parseSpecial: true });
+  assert.equal(ids.filter((i) => i === model.tokenizer.tokenId("<|im_start|>")).length, 3);
+  const viaIds = await collect(makeEngine().generate(ids, params));
+  assert.deepEqual(viaChat.ids, viaIds.ids);
+  assert.throws(() => makeEngine().chat([]), /messages/);
+});

@@ -14,7 +14,8 @@ import type { ForwardBatch } from "./forward_batch.ts";
 import { GgufBuffer, type GgufValue } from "./gguf.ts";
 import { GgufSplit } from "./gguf_split.ts";
 import { resolveModel, type ResolveModelOptions } from "./hub.ts";
-import { readJsonFile } from "./model_info.ts";
+import { hfChatTemplate, readJsonFile } from "./model_info.ts";
+import { type ChatTemplate, chatTemplateFromGguf } from "../tokenizer/chat_template.ts";
 import { SafetensorsWeights } from "./safetensors.ts";
 import { writeTestModelGguf } from "./test_model.ts";
 import { Transformer, type TransformerOptions } from "./transformer.ts";
@@ -48,8 +49,8 @@ export class Model implements EngineModel {
     readonly config: ModelConfig,
     readonly tokenizer: Tokenizer,
     readonly transformer: Transformer,
-    /** The model's chat template source (Jinja), when it ships one. */
-    readonly chatTemplateSource: string | undefined,
+    /** The model's chat template, when it ships one. */
+    readonly chatTemplate: ChatTemplate | undefined,
   ) {}
 
   /**
@@ -80,12 +81,11 @@ export class Model implements EngineModel {
     const tokenizer = tokenizerFromGguf(source.metadata);
     const { backend, hub: _, ...rest } = options;
     const transformer = await Transformer.load(backend, config, source, rest);
-    const template = source.metadata["tokenizer.chat_template"];
     return new Model(
       transformer.config,
       tokenizer,
       transformer,
-      typeof template === "string" ? template : undefined,
+      chatTemplateFromGguf(source.metadata),
     );
   }
 
@@ -100,13 +100,11 @@ export class Model implements EngineModel {
       const tokenizer = tokenizerFromJson(tokJson, tokConfig);
       const { backend, hub: _, ...rest } = options;
       const transformer = await Transformer.load(backend, weights.config, weights, rest);
-      let template = (tokConfig as { chat_template?: unknown } | undefined)?.chat_template;
-      template ??= await Deno.readTextFile(`${dir}/chat_template.jinja`).catch(() => undefined);
       return new Model(
         transformer.config,
         tokenizer,
         transformer,
-        typeof template === "string" ? template : undefined,
+        await hfChatTemplate(dir, tokConfig),
       );
     } finally {
       weights.close();

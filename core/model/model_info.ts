@@ -5,6 +5,11 @@
  * @module
  */
 import { LoomError } from "../errors.ts";
+import {
+  ChatTemplate,
+  chatTemplateFromConfig,
+  chatTemplateFromGguf,
+} from "../tokenizer/chat_template.ts";
 import { tokenizerFromGguf } from "../tokenizer/gguf_vocab.ts";
 import { tokenizerFromJson } from "../tokenizer/hf_tokenizer.ts";
 import type { Tokenizer } from "../tokenizer/tokenizer.ts";
@@ -24,8 +29,8 @@ export interface ModelInfo {
   readonly config: ModelConfig;
   /** Tokenizer. */
   readonly tokenizer: Tokenizer;
-  /** Chat template source, when the model ships one. */
-  readonly chatTemplateSource: string | undefined;
+  /** Chat template, when the model ships one. */
+  readonly chatTemplate: ChatTemplate | undefined;
   /** `tokenizer_config.json`, for Hugging Face folders. */
   readonly tokenizerConfig: unknown;
   /** Tensors. */
@@ -61,14 +66,12 @@ export async function readModelInfo(
       const tokConfig = await readJsonFile(`${dir}/tokenizer_config.json`);
       let fileBytes = 0;
       for (const p of weights.paths) fileBytes += (await Deno.stat(p)).size;
-      const template = (tokConfig as { chat_template?: unknown } | undefined)?.chat_template ??
-        await Deno.readTextFile(`${dir}/chat_template.jinja`).catch(() => undefined);
       return {
         path: dir,
         format: "safetensors",
         config: weights.config,
         tokenizer: tokenizerFromJson(tokJson, tokConfig),
-        chatTemplateSource: typeof template === "string" ? template : undefined,
+        chatTemplate: await hfChatTemplate(dir, tokConfig),
         tokenizerConfig: tokConfig,
         tensors: weights.tensors,
         fileBytes,
@@ -79,13 +82,12 @@ export async function readModelInfo(
   }
   const f = await GgufSplit.open(path);
   try {
-    const template = f.metadata["tokenizer.chat_template"];
     return {
       path,
       format: "gguf",
       config: configFromGguf(f.metadata, f.tensors),
       tokenizer: tokenizerFromGguf(f.metadata),
-      chatTemplateSource: typeof template === "string" ? template : undefined,
+      chatTemplate: chatTemplateFromGguf(f.metadata),
       tokenizerConfig: undefined,
       tensors: f.tensors,
       fileBytes: f.fileSize,
@@ -109,4 +111,22 @@ export async function readJsonFile(path: string): Promise<unknown> {
   } catch (e) {
     throw new LoomError(`invalid JSON in ${path}: ${(e as Error).message}`, "model_format");
   }
+}
+
+/**
+ * A Hugging Face folder's chat template: `tokenizer_config.json`'s `chat_template` (a string
+ * or named templates), else `chat_template.json`, else `chat_template.jinja`.
+ */
+export async function hfChatTemplate(
+  dir: string,
+  tokenizerConfig: unknown,
+): Promise<ChatTemplate | undefined> {
+  const fromConfig = tokenizerConfig === undefined
+    ? undefined
+    : chatTemplateFromConfig(tokenizerConfig);
+  if (fromConfig) return fromConfig;
+  const json = await readJsonFile(`${dir}/chat_template.json`);
+  if (json !== undefined) return chatTemplateFromConfig(json);
+  const jinja = await Deno.readTextFile(`${dir}/chat_template.jinja`).catch(() => undefined);
+  return jinja === undefined ? undefined : new ChatTemplate(jinja);
 }

@@ -1,0 +1,123 @@
+/**
+ * The flags every model command shares (`--model`, `--backend`, `--scheduler`, KV-cache
+ * sizing) and the engine they build. With no `--model`, the built-in demo model is used and
+ * the user is told how to run a real one.
+ *
+ * @module
+ */
+import {
+  buildDemoModel,
+  Engine,
+  InvalidParameterError,
+  Model,
+  PagedCacheManager,
+  type Scheduler,
+} from "@loom/core";
+import * as schedulers from "@loom/schedulers";
+import { createBackend } from "./_backends.ts";
+
+/** `node:util` parseArgs options of the shared flags. */
+export const ENGINE_OPTIONS = {
+  model: { type: "string" },
+  backend: { type: "string", default: "reference" },
+  scheduler: { type: "string", default: "fcfs" },
+  "kv-blocks": { type: "string" },
+  "kv-memory": { type: "string" },
+  "block-size": { type: "string", default: "16" },
+  "max-queue": { type: "string" },
+  help: { type: "boolean", default: false },
+} as const;
+
+/** Help text of the shared flags. */
+export const ENGINE_HELP = `Model and engine options:
+  --model PATH|hf:REPO   GGUF file, Hugging Face folder or hf:ORG/REPO[/FILE]
+                         (default: the built-in demo model, generated in memory)
+  --backend NAME         compute backend (default reference)
+  --scheduler NAME       fcfs (default), preemptive or slo
+  --kv-blocks N          KV-cache blocks (default: 4 full contexts, at most --kv-memory)
+  --kv-memory SIZE       KV-cache memory, e.g. 512MiB or 2GiB (default 1GiB)
+  --block-size N         tokens per KV block (default 16)
+  --max-queue N          requests waiting before new ones get 429 (default unlimited)`;
+
+/** The shared flags' values, as parseArgs returns them. */
+export interface EngineFlags {
+  readonly model?: string | undefined;
+  readonly backend: string;
+  readonly scheduler: string;
+  readonly "kv-blocks"?: string | undefined;
+  readonly "kv-memory"?: string | undefined;
+  readonly "block-size": string;
+  readonly "max-queue"?: string | undefined;
+}
+
+const SCHEDULER_CLASSES: Readonly<Record<string, string>> = {
+  fcfs: "FcfsScheduler",
+  preemptive: "PreemptiveScheduler",
+  slo: "SloAwareScheduler",
+};
+
+/** A scheduler by CLI name. */
+export function createScheduler(name: string): Scheduler {
+  const className = SCHEDULER_CLASSES[name];
+  const ctor = className === undefined
+    ? undefined
+    : (schedulers as Record<string, unknown>)[className] as (new () => Scheduler) | undefined;
+  if (!ctor) {
+    const known = Object.keys(SCHEDULER_CLASSES).filter((k) =>
+      (schedulers as Record<string, unknown>)[SCHEDULER_CLASSES[k]!] !== undefined
+    );
+    throw new InvalidParameterError("scheduler", `unknown scheduler ${name} (${known.join(", ")})`);
+  }
+  return new ctor();
+}
+
+/** Parses a positive integer flag. */
+export function intFlag(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0) {
+    throw new InvalidParameterError(name, `expected a non-negative integer, got ${value}`);
+  }
+  return n;
+}
+
+/** Parses `512MiB`, `2GiB`, `300MB`, `1e9` into bytes. */
+export function parseBytes(name: string, text: string): number {
+  const m = /^(\d+(?:\.\d+)?(?:e\d+)?)\s*([KMGT]?)(i?)B?$/i.exec(text.trim());
+  if (!m) throw new InvalidParameterError(name, `expected a size such as 512MiB, got ${text}`);
+  const power = " KMGT".indexOf(m[2]!.toUpperCase() || " ");
+  return Math.floor(Number(m[1]) * (m[3] ? 1024 : 1000) ** power);
+}
+
+/** Loads `--model`, or builds the demo model and says so on stderr. */
+export async function loadModel(flags: EngineFlags, command: string): Promise<Model> {
+  const backend = await createBackend(flags.backend);
+  if (flags.model) return await Model.load(flags.model, { backend });
+  console.error(
+    "Using the built-in demo model (random weights, so the text is gibberish).\n" +
+      `Run a real model with: deno task ${command === "serve" ? "" : "loom "}${command} ` +
+      "--model path/to/model.gguf " +
+      "(or --model hf:ORG/REPO/FILE.gguf)\n",
+  );
+  return await buildDemoModel(backend);
+}
+
+/** Builds the engine the flags describe over a loaded model. */
+export function createEngine(model: Model, flags: EngineFlags): Engine {
+  const blockSize = intFlag("block-size", flags["block-size"])!;
+  if (blockSize < 1) throw new InvalidParameterError("block-size", "must be at least 1");
+  const c = model.config;
+  const bytesPerToken = 2 * c.numLayers * c.numKvHeads * c.headDim * 4; // K and V, f32
+  const memory = parseBytes("kv-memory", flags["kv-memory"] ?? "1GiB");
+  const byMemory = Math.floor(memory / (bytesPerToken * blockSize));
+  const numBlocks = intFlag("kv-blocks", flags["kv-blocks"]) ??
+    Math.min(byMemory, Math.ceil((4 * c.maxContextLength) / blockSize));
+  if (numBlocks < 1) throw new InvalidParameterError("kv-blocks", "the KV cache needs blocks");
+  const maxWaiting = intFlag("max-queue", flags["max-queue"]);
+  return new Engine({
+    model,
+    cache: new PagedCacheManager({ numBlocks, blockSize }),
+    scheduler: createScheduler(flags.scheduler),
+    ...(maxWaiting !== undefined ? { maxWaiting } : {}),
+  });
+}
