@@ -7,6 +7,8 @@ import { LoomError } from "@loom/core";
 import { demo } from "./demo.ts";
 import { detokenize, inspect, tokenize } from "./tokenize.ts";
 import { template } from "./template.ts";
+import { generate } from "./generate.ts";
+import { serve } from "./serve.ts";
 
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   demo,
@@ -14,6 +16,8 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   detokenize,
   inspect,
   template,
+  serve,
+  generate,
 };
 
 const HELP = `Usage: deno task loom <command> [options]
@@ -24,6 +28,8 @@ Commands:
   detokenize  token ids (JSON) on stdin → text
   inspect     a model's config, tensors, parameters and size
   template    render a chat template with variables from a JSON file
+  serve       the OpenAI-compatible server (also: deno task serve)
+  generate    one prompt → text, or --json with ids, top-5 logprobs and timings
 
 Run 'deno task loom <command> --help' for a command's options.`;
 

@@ -151,14 +151,17 @@ export class RepoCache {
   async link(commit: string, file: string, etag: string): Promise<string> {
     const path = this.snapshot(commit, file);
     await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
-    if (await statOrUndefined(path, false)) await Deno.remove(path);
     const depth = file.split("/").length - 1;
     const target = `${"../".repeat(2 + depth)}blobs/${etag}`;
+    // make the link under a temporary name, then rename it over the path: concurrent
+    // callers each replace the link atomically instead of racing on remove + create
+    const tmp = `${path}.${crypto.randomUUID()}.tmp`;
     try {
-      await Deno.symlink(target, path);
+      await Deno.symlink(target, tmp);
     } catch {
-      await Deno.copyFile(this.blob(etag), path); // no symlinks here (Windows without rights)
+      await Deno.copyFile(this.blob(etag), tmp); // no symlinks here (Windows without rights)
     }
+    await Deno.rename(tmp, path);
     return path;
   }
 
