@@ -81,7 +81,7 @@ Deno.test("server load: non-streaming clients that disconnect abort their reques
       }).catch((e) => e);
       assert.equal(res.name, "AbortError");
     }));
-    assert.ok(await waitFor(async () => s.engine.numRequests === 0, 3000));
+    assert.ok(await waitFor(() => Promise.resolve(s.engine.numRequests === 0), 3000));
     assert.equal(await metricValue(s.origin, "loom_kv_cache_blocks_used"), 0);
     assert.equal(await metricValue(s.origin, "loom_requests_client_aborted_total"), 8);
     assert.equal(await metricValue(s.origin, "loom_requests_finished_total"), 0);
