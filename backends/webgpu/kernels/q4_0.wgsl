@@ -1,0 +1,157 @@
+// Q4_0 weights, read in ggml's file layout: blocks of 32 values in 18 bytes — an f16 scale d,
+// then 16 bytes qs where byte j holds value j (low nibble) and value j + 16 (high nibble);
+// value = (nibble - 8) · d. Blocks start at even byte offsets; the raw bytes are bound as u32
+// words (padded by 4 bytes so an unaligned read of the last word stays in bounds).
+//
+// Entry `matmul`: out[m, col0 + r] = Σ_k x[m, k] · W[r, k] (+ bias[col0 + r]), W [n, k].
+//   bindings: 0 params (uniform, dynamic offset), 1 w (raw blocks of this row chunk), 2 x f32
+//     (row m at xOffset + m · xStride), 3 out f32 (row m at outOffset + m · outStride), 4 bias f32
+//     (read when hasBias).
+//   tiling: a workgroup owns WG_SIZE / threadsPerRow weight rows and TILE_M activation rows;
+//     thread t of a row walks blocks t, t + threadsPerRow, …, dequantizes each block once and
+//     uses it for all TILE_M rows; partial sums are reduced in workgroup memory.
+//   dispatch: G = ceil(n / (WG_SIZE / threadsPerRow)) workgroups laid out as
+//     (min(G, 65535), ceil(G / 65535), ceil(numRows / TILE_M)).
+// Entry `embed`: out[i, :] = W[tokens[i] - col0, :] for each token inside this chunk's rows.
+//   bindings: as matmul, with 4 = token ids (i32); x is not read.
+//   dispatch: one thread per (token, block): G = ceil(numRows · k / 32 / WG_SIZE) workgroups,
+//     laid out as (min(G, 65535), ceil(G / 65535), 1).
+
+override WG_SIZE: u32 = 64u;
+override TILE_M: u32 = 1u;
+const MAX_TILE_M: u32 = 8u;
+const BLOCK_BYTES: u32 = 18u;
+
+struct Params {
+  num_rows: u32, // matmul: activation rows; embed: tokens
+  n: u32, // weight rows in this chunk
+  k: u32, // values per weight row
+  x_stride: u32,
+  x_offset: u32,
+  out_stride: u32,
+  out_offset: u32,
+  col0: u32, // matmul: output column of chunk row 0; embed: vocabulary row of chunk row 0
+  has_bias: u32,
+  threads_per_row: u32, // matmul: a power of two dividing WG_SIZE
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> w: array<u32>;
+@group(0) @binding(2) var<storage, read> x: array<f32>;
+@group(0) @binding(3) var<storage, read_write> out: array<f32>;
+@group(0) @binding(4) var<storage, read> aux: array<u32>;
+
+var<workgroup> partial: array<f32, WG_SIZE * MAX_TILE_M>;
+
+// The 4 bytes at an even byte offset.
+fn word_at(byte_off: u32) -> u32 {
+  let i = byte_off >> 2u;
+  if ((byte_off & 3u) == 0u) {
+    return w[i];
+  }
+  return (w[i] >> 16u) | (w[i + 1u] << 16u);
+}
+
+fn half_at(byte_off: u32) -> f32 {
+  return unpack2x16float(w[byte_off >> 2u] >> ((byte_off & 2u) * 8u)).x;
+}
+
+fn nibbles(q: u32, shift: u32) -> vec4f {
+  return vec4f(
+    f32((q >> shift) & 15u),
+    f32((q >> (shift + 8u)) & 15u),
+    f32((q >> (shift + 16u)) & 15u),
+    f32((q >> (shift + 24u)) & 15u),
+  ) - 8.0;
+}
+
+fn x4(i: u32) -> vec4f {
+  return vec4f(x[i], x[i + 1u], x[i + 2u], x[i + 3u]);
+}
+
+@compute @workgroup_size(WG_SIZE)
+fn matmul(
+  @builtin(workgroup_id) wg: vec3u,
+  @builtin(num_workgroups) nwg: vec3u,
+  @builtin(local_invocation_index) lid: u32,
+) {
+  let tpr = p.threads_per_row;
+  let rows_per_wg = WG_SIZE / tpr;
+  let group = wg.x + wg.y * nwg.x;
+  if (group * rows_per_wg >= p.n) {
+    return;
+  }
+  let t = lid % tpr;
+  let r = group * rows_per_wg + lid / tpr;
+  let m0 = wg.z * TILE_M;
+  let num_m = min(TILE_M, p.num_rows - m0);
+  var acc: array<f32, MAX_TILE_M>;
+  if (r < p.n) {
+    let num_blocks = p.k / 32u;
+    for (var b = t; b < num_blocks; b += tpr) {
+      let off = (r * num_blocks + b) * BLOCK_BYTES;
+      let d = half_at(off);
+      for (var j = 0u; j < 4u; j++) {
+        let q = word_at(off + 2u + 4u * j);
+        let lo = nibbles(q, 0u); // values 4j .. 4j + 3
+        let hi = nibbles(q, 4u); // values 4j + 16 .. 4j + 19
+        for (var m = 0u; m < num_m; m++) {
+          let xi = p.x_offset + (m0 + m) * p.x_stride + b * 32u + 4u * j;
+          acc[m] += d * (dot(lo, x4(xi)) + dot(hi, x4(xi + 16u)));
+        }
+      }
+    }
+  }
+  for (var m = 0u; m < TILE_M; m++) {
+    partial[m * WG_SIZE + lid] = acc[m];
+  }
+  workgroupBarrier();
+  for (var s = tpr / 2u; s > 0u; s >>= 1u) {
+    if (t < s) {
+      for (var m = 0u; m < TILE_M; m++) {
+        partial[m * WG_SIZE + lid] += partial[m * WG_SIZE + lid + s];
+      }
+    }
+    workgroupBarrier();
+  }
+  if (t == 0u && r < p.n) {
+    var bias = 0.0;
+    if (p.has_bias != 0u) {
+      bias = bitcast<f32>(aux[p.col0 + r]);
+    }
+    for (var m = 0u; m < num_m; m++) {
+      out[p.out_offset + (m0 + m) * p.out_stride + p.col0 + r] = partial[m * WG_SIZE + lid] + bias;
+    }
+  }
+}
+
+@compute @workgroup_size(WG_SIZE)
+fn embed(
+  @builtin(workgroup_id) wg: vec3u,
+  @builtin(num_workgroups) nwg: vec3u,
+  @builtin(local_invocation_index) lid: u32,
+) {
+  let num_blocks = p.k / 32u;
+  let id = (wg.x + wg.y * nwg.x) * WG_SIZE + lid;
+  if (id >= p.num_rows * num_blocks) {
+    return;
+  }
+  let i = id / num_blocks;
+  let b = id % num_blocks;
+  let row = bitcast<i32>(aux[i]) - i32(p.col0);
+  if (row < 0 || u32(row) >= p.n) {
+    return;
+  }
+  let off = (u32(row) * num_blocks + b) * BLOCK_BYTES;
+  let d = half_at(off);
+  let o = p.out_offset + i * p.out_stride + b * 32u;
+  for (var j = 0u; j < 4u; j++) {
+    let q = word_at(off + 2u + 4u * j);
+    let lo = d * nibbles(q, 0u);
+    let hi = d * nibbles(q, 4u);
+    for (var e = 0u; e < 4u; e++) {
+      out[o + 4u * j + e] = lo[e];
+      out[o + 4u * j + 16u + e] = hi[e];
+    }
+  }
+}
