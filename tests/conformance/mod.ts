@@ -38,9 +38,10 @@ import {
   checkCopyAndSwap,
   checkLongContext,
 } from "./_attention_checks.ts";
-import { registerModelChecks } from "./_model_checks.ts";
+import { type ModelCheckOptions, registerModelChecks } from "./_model_checks.ts";
 
 export type { Tolerance } from "./_helpers.ts";
+export type { ModelCheckOptions } from "./_model_checks.ts";
 
 /** Groups of checks with their own tolerance. */
 export type CheckGroup = "matmul" | "embed" | "elementwise" | "attention";
@@ -59,6 +60,8 @@ export interface ConformanceOptions {
   readonly tolerance?: Partial<Record<CheckGroup, Tolerance>>;
   /** Skip the whole-model checks (fixture files and the llama.cpp reference records). */
   readonly skipModels?: boolean;
+  /** Options of the whole-model checks. */
+  readonly models?: ModelCheckOptions;
   /** RNG seed (default 1234). */
   readonly seed?: number;
 }
@@ -114,7 +117,7 @@ export function runBackendConformance(
         "copyBlocks, swapOut, swapIn",
         () => checkCopyAndSwap(ref, be, rng, tol.attention),
       );
-      if (!options.skipModels) await registerModelChecks(t, ref, be);
+      if (!options.skipModels) await registerModelChecks(t, ref, be, options.models);
     } finally {
       be.dispose();
       ref.dispose();

@@ -1,0 +1,48 @@
+/**
+ * The kernels' ABI shared by the calling thread and the workers: exported names, the
+ * dispatchable kernel list, and instantiation on the shared memory.
+ *
+ * @module
+ */
+
+/** Kernels workers can run, by index (the dispatch word in the thread control block). */
+export const KERNELS = [
+  "k_embed",
+  "k_matmul",
+  "k_rms_norm",
+  "k_rope",
+  "k_silu_mul",
+  "k_add",
+  "k_kv_write",
+  "k_attention",
+  "k_read",
+  "k_quantize_q8",
+  "k_matmul_q8",
+] as const;
+
+/** A kernel's name. */
+export type KernelName = typeof KERNELS[number];
+
+/** A dispatchable kernel: `(argsPtr, ith, nth)`. */
+export type KernelFn = (args: number, ith: number, nth: number) => void;
+
+/** What the module exports. */
+export type KernelExports = Record<KernelName, KernelFn> & {
+  __stack_pointer: WebAssembly.Global;
+  __heap_base: WebAssembly.Global;
+  repack_q8_0(src: number, numBlocks: number, qs: number, scales: number): void;
+  repack_q4_0(src: number, numBlocks: number, qs: number, scales: number): void;
+  dequant_rows(desc: number, row0: number, numRows: number, dst: number): void;
+};
+
+/** Instantiates the module on `memory` and sets this instance's stack pointer. */
+export function instantiate(
+  module: WebAssembly.Module,
+  memory: WebAssembly.Memory,
+  stackTop?: number,
+): KernelExports {
+  const instance = new WebAssembly.Instance(module, { env: { memory } });
+  const exports = instance.exports as unknown as KernelExports;
+  if (stackTop !== undefined) exports.__stack_pointer.value = stackTop;
+  return exports;
+}

@@ -1,0 +1,175 @@
+/*
+ * Paged attention over the KV pool, prefill chunks and decode alike.
+ *
+ * Pool layout per layer: K and V are each [numBlocks · blockSize, numKvHeads · headDim] in
+ * f32 or f16; token j of a sequence lives in slot blockTable[j / blockSize] · blockSize +
+ * j % blockSize.
+ *
+ * k_kv_write stores this step's K/V through the slot mapping (run before k_attention).
+ * k_attention splits work items (token, KV head) over threads; one item serves the whole
+ * GQA group of query heads sharing that KV head, so each K/V row is read once per group. The
+ * causal context of token i is positions 0 ..= positions[i], walked in chunks of CHUNK
+ * positions with an online softmax, so per-thread scratch is bounded:
+ * G·CHUNK scores + G·headDim accumulators + headDim for an f16 row.
+ */
+#include "common.h"
+
+#define CHUNK 256
+
+typedef struct {
+  const float* k;
+  uint32_t k_stride;
+  const float* v;
+  uint32_t v_stride;
+  uint8_t* k_cache;
+  uint8_t* v_cache;
+  uint32_t kv_f16;
+  uint32_t kv_dim;
+  const int32_t* slots;
+  uint32_t num_tokens;
+} KvWriteArgs;
+
+INLINE void store_row(uint8_t* dst, const float* src, uint32_t n, uint32_t f16) {
+  if (f16) {
+    uint16_t* d = (uint16_t*)dst;
+    for (uint32_t c = 0; c < n; c++) d[c] = f32_to_f16(src[c]);
+  } else {
+    float* d = (float*)dst;
+    for (uint32_t c = 0; c < n; c++) d[c] = src[c];
+  }
+}
+
+EXPORT(k_kv_write)
+void k_kv_write(const KvWriteArgs* a, int ith, int nth) {
+  uint32_t lo, hi;
+  share_of(a->num_tokens, ith, nth, &lo, &hi);
+  uint32_t row_bytes = a->kv_dim * (a->kv_f16 ? 2 : 4);
+  for (uint32_t i = lo; i < hi; i++) {
+    uint64_t off = (uint64_t)(uint32_t)a->slots[i] * row_bytes;
+    store_row(a->k_cache + off, a->k + (uint64_t)i * a->k_stride, a->kv_dim, a->kv_f16);
+    store_row(a->v_cache + off, a->v + (uint64_t)i * a->v_stride, a->kv_dim, a->kv_f16);
+  }
+}
+
+typedef struct {
+  float* out;
+  uint32_t out_stride;
+  const float* q;
+  uint32_t q_stride;
+  const uint8_t* k_cache;
+  const uint8_t* v_cache;
+  uint32_t kv_f16;
+  uint32_t num_heads;
+  uint32_t num_kv_heads;
+  uint32_t head_dim;
+  float scale;
+  const int32_t* positions;
+  const int32_t* tok_seq;      /* sequence of each token */
+  const int32_t* block_tables; /* [numSeqs, maxBlocksPerSeq] */
+  uint32_t max_blocks_per_seq;
+  uint32_t block_size;
+  uint32_t num_tokens;
+  float* scratch;
+  uint32_t scratch_stride;
+} AttnArgs;
+
+/* Row `slot`'s head-slice of a cache as f32: a pointer into f32 caches, else converted into buf. */
+INLINE const float* cache_row(const uint8_t* cache, uint64_t elem, uint32_t hd, uint32_t f16,
+                              float* buf) {
+  if (!f16) return (const float*)cache + elem;
+  const uint16_t* h = (const uint16_t*)cache + elem;
+  uint32_t c = 0;
+  for (; c + 8 <= hd; c += 8) {
+    v128_t v = wasm_v128_load(h + c);
+    wasm_v128_store(buf + c, f16x4_to_f32x4(wasm_u32x4_extend_low_u16x8(v)));
+    wasm_v128_store(buf + c + 4, f16x4_to_f32x4(wasm_u32x4_extend_high_u16x8(v)));
+  }
+  for (; c < hd; c++) buf[c] = f16_to_f32(h[c]);
+  return buf;
+}
+
+INLINE float dot(const float* a, const float* b, uint32_t n) {
+  v128_t acc = wasm_f32x4_splat(0);
+  uint32_t c = 0;
+  for (; c + 4 <= n; c += 4) acc = MADD(wasm_v128_load(a + c), wasm_v128_load(b + c), acc);
+  float s = hsum(acc);
+  for (; c < n; c++) s += a[c] * b[c];
+  return s;
+}
+
+/* acc[0..n) = acc · corr + p · v */
+INLINE void axpy(float* acc, float p, const float* v, uint32_t n) {
+  v128_t pv = wasm_f32x4_splat(p);
+  uint32_t c = 0;
+  for (; c + 4 <= n; c += 4) {
+    wasm_v128_store(acc + c, MADD(pv, wasm_v128_load(v + c), wasm_v128_load(acc + c)));
+  }
+  for (; c < n; c++) acc[c] += p * v[c];
+}
+
+EXPORT(k_attention)
+void k_attention(const AttnArgs* a, int ith, int nth) {
+  uint32_t hd = a->head_dim, G = a->num_heads / a->num_kv_heads, bs = a->block_size;
+  uint32_t kv_dim = a->num_kv_heads * hd;
+  float* scores = a->scratch + (uint64_t)ith * a->scratch_stride; /* [G, CHUNK] */
+  float* acc = scores + G * CHUNK;                                 /* [G, hd] */
+  float* mx = acc + G * hd;                                        /* [G] running max */
+  float* sum = mx + G;                                             /* [G] running sum */
+  float* kbuf = sum + G;                                           /* [hd] */
+  uint32_t lo, hi;
+  share_of(a->num_tokens * a->num_kv_heads, ith, nth, &lo, &hi);
+  for (uint32_t item = lo; item < hi; item++) {
+    uint32_t i = item / a->num_kv_heads, kvh = item % a->num_kv_heads;
+    uint32_t ctx = (uint32_t)a->positions[i] + 1;
+    const int32_t* table = a->block_tables + (uint64_t)a->tok_seq[i] * a->max_blocks_per_seq;
+    const float* q = a->q + (uint64_t)i * a->q_stride + kvh * G * hd;
+    for (uint32_t g = 0; g < G; g++) {
+      mx[g] = -__builtin_inff();
+      sum[g] = 0;
+      for (uint32_t c = 0; c < hd; c++) acc[g * hd + c] = 0;
+    }
+    for (uint32_t c0 = 0; c0 < ctx; c0 += CHUNK) {
+      uint32_t cn = ctx - c0 < CHUNK ? ctx - c0 : CHUNK;
+      /* 1. scores s[g][j] = q_g · k_j · scale */
+      for (uint32_t jj = 0; jj < cn; jj++) {
+        uint32_t j = c0 + jj;
+        uint64_t slot = (uint64_t)(uint32_t)table[j / bs] * bs + j % bs;
+        const float* k = cache_row(a->k_cache, slot * kv_dim + kvh * hd, hd, a->kv_f16, kbuf);
+        for (uint32_t g = 0; g < G; g++) scores[g * CHUNK + jj] = dot(q + g * hd, k, hd) * a->scale;
+      }
+      /* 2. online softmax: rescale what came before to the new running max */
+      for (uint32_t g = 0; g < G; g++) {
+        float* s = scores + g * CHUNK;
+        float m = mx[g];
+        for (uint32_t jj = 0; jj < cn; jj++) m = s[jj] > m ? s[jj] : m;
+        float corr = mx[g] == -__builtin_inff() ? 0.0f : exp_f32(mx[g] - m);
+        v128_t mv = wasm_f32x4_splat(m), part = wasm_f32x4_splat(0);
+        uint32_t jj = 0;
+        for (; jj + 4 <= cn; jj += 4) {
+          v128_t e = exp_f32x4(wasm_f32x4_sub(wasm_v128_load(s + jj), mv));
+          wasm_v128_store(s + jj, e);
+          part = wasm_f32x4_add(part, e);
+        }
+        float total = hsum(part);
+        for (; jj < cn; jj++) total += s[jj] = exp_f32(s[jj] - m);
+        sum[g] = sum[g] * corr + total;
+        mx[g] = m;
+        if (corr != 1.0f) {
+          for (uint32_t c = 0; c < hd; c++) acc[g * hd + c] *= corr;
+        }
+      }
+      /* 3. acc_g += Σ_j p[g][j] · v_j */
+      for (uint32_t jj = 0; jj < cn; jj++) {
+        uint32_t j = c0 + jj;
+        uint64_t slot = (uint64_t)(uint32_t)table[j / bs] * bs + j % bs;
+        const float* v = cache_row(a->v_cache, slot * kv_dim + kvh * hd, hd, a->kv_f16, kbuf);
+        for (uint32_t g = 0; g < G; g++) axpy(acc + g * hd, scores[g * CHUNK + jj], v, hd);
+      }
+    }
+    for (uint32_t g = 0; g < G; g++) {
+      float* o = a->out + (uint64_t)i * a->out_stride + (kvh * G + g) * hd;
+      float inv = 1.0f / sum[g];
+      for (uint32_t c = 0; c < hd; c++) o[c] = acc[g * hd + c] * inv;
+    }
+  }
+}

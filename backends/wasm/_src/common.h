@@ -1,0 +1,181 @@
+/*
+ * Shared helpers of Loom's WASM kernels: types, f16/bf16 conversions, expf, SIMD sums.
+ *
+ * Every kernel is `void k_name(const Args* a, int ith, int nth)` and computes chunk `ith` of
+ * `nth` of its work; the threads of a split call (../_threads.ts) claim chunks over one
+ * shared memory. Per-chunk scratch is indexed by `ith`. Arguments are a struct of 4-byte
+ * fields the TypeScript side writes in order (../ops.ts); pointers are byte offsets into
+ * the shared memory. Kernels keep no state between calls.
+ */
+#ifndef LOOM_COMMON_H
+#define LOOM_COMMON_H
+
+#include <stdint.h>
+#include <wasm_simd128.h>
+
+#define EXPORT(name) __attribute__((export_name(#name), used))
+#define INLINE static inline __attribute__((always_inline))
+
+/* Weight dtypes, by their GGML type ids (core/dtype.ts). */
+enum {
+  DT_F32 = 0,
+  DT_F16 = 1,
+  DT_Q4_0 = 2,
+  DT_Q4_1 = 3,
+  DT_Q5_0 = 6,
+  DT_Q5_1 = 7,
+  DT_Q8_0 = 8,
+  DT_Q2_K = 10,
+  DT_Q3_K = 11,
+  DT_Q4_K = 12,
+  DT_Q5_K = 13,
+  DT_Q6_K = 14,
+  DT_BF16 = 30,
+};
+
+/*
+ * A weight resident in memory. `data` holds rows of `k` values in the stored format, except
+ * Q8_0 and Q4_0, which are repacked at load into a quant plane (`data`: Q8_0 int8 [n, k];
+ * Q4_0 nibbles [n, k/2] in GGML's in-block order) and an f32 scale plane (`scales`,
+ * [n, k/32]).
+ */
+typedef struct {
+  uint32_t dtype;
+  uint32_t n;         /* rows (output features) */
+  uint32_t k;         /* values per row */
+  uint8_t* data;
+  float* scales;      /* Q8_0 / Q4_0 only */
+  uint32_t row_bytes; /* bytes of one row in `data` */
+} WeightDesc;
+
+/* ---- bit casts ---- */
+
+INLINE float as_f32(uint32_t u) {
+  union { uint32_t u; float f; } v = {u};
+  return v.f;
+}
+INLINE uint32_t as_u32(float f) {
+  union { float f; uint32_t u; } v = {f};
+  return v.u;
+}
+
+/* ---- f16 / bf16 ---- */
+
+/* IEEE binary16 → f32, exact for every finite value (subnormals included). */
+INLINE float f16_to_f32(uint16_t h) {
+  uint32_t em = h & 0x7fffu;
+  float f = as_f32(em << 13) * 0x1p112f;
+  if (em >= 0x7c00u) f = as_f32(0x7f800000u | ((uint32_t)(h & 0x3ffu) << 13));
+  return as_f32(as_u32(f) | ((uint32_t)(h & 0x8000u) << 16));
+}
+
+/* Four f16 values (low 16 bits of each u32 lane) → f32x4; finite values only. */
+INLINE v128_t f16x4_to_f32x4(v128_t h32) {
+  v128_t em = wasm_v128_and(h32, wasm_i32x4_splat(0x7fff));
+  v128_t sign = wasm_i32x4_shl(wasm_v128_and(h32, wasm_i32x4_splat(0x8000)), 16);
+  v128_t f = wasm_f32x4_mul(wasm_i32x4_shl(em, 13), wasm_f32x4_splat(0x1p112f));
+  return wasm_v128_or(f, sign);
+}
+
+/* f32 → IEEE binary16, round to nearest even (as core/quant/f16.ts f32ToF16). */
+INLINE uint16_t f32_to_f16(float value) {
+  uint32_t x = as_u32(value);
+  uint32_t sign = (x >> 16) & 0x8000u;
+  int32_t exp = (int32_t)((x >> 23) & 0xffu);
+  uint32_t mant = x & 0x7fffffu;
+  if (exp == 0xff) return (uint16_t)(sign | 0x7c00u | (mant ? 0x200u : 0u));
+  int32_t e = exp - 127 + 15;
+  if (e >= 31) return (uint16_t)(sign | 0x7c00u);
+  if (e <= 0) {
+    if (e < -10) return (uint16_t)sign;
+    mant |= 0x800000u;
+    uint32_t shift = (uint32_t)(14 - e);
+    uint32_t half = 1u << (shift - 1);
+    uint32_t r = mant >> shift;
+    uint32_t rest = mant & ((1u << shift) - 1);
+    if (rest > half || (rest == half && (r & 1u))) r++;
+    return (uint16_t)(sign | r);
+  }
+  uint32_t r = mant >> 13;
+  uint32_t rest = mant & 0x1fffu;
+  if (rest > 0x1000u || (rest == 0x1000u && (r & 1u))) {
+    r++;
+    if (r == 0x400u) {
+      r = 0;
+      e++;
+      if (e >= 31) return (uint16_t)(sign | 0x7c00u);
+    }
+  }
+  return (uint16_t)(sign | ((uint32_t)e << 10) | r);
+}
+
+INLINE float bf16_to_f32(uint16_t b) { return as_f32((uint32_t)b << 16); }
+
+INLINE uint16_t rd_u16(const uint8_t* p) { return (uint16_t)(p[0] | (p[1] << 8)); }
+INLINE uint32_t rd_u32(const uint8_t* p) {
+  return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+INLINE float rd_f16(const uint8_t* p) { return f16_to_f32(rd_u16(p)); }
+
+/* ---- arithmetic ---- */
+
+/* acc + a·b: fused on the relaxed-SIMD build, mul then add otherwise. */
+#ifdef LOOM_RELAXED
+#define MADD(a, b, acc) wasm_f32x4_relaxed_madd((a), (b), (acc))
+#else
+#define MADD(a, b, acc) wasm_f32x4_add(wasm_f32x4_mul((a), (b)), (acc))
+#endif
+
+INLINE float hsum(v128_t v) {
+  v128_t s = wasm_f32x4_add(v, wasm_i32x4_shuffle(v, v, 2, 3, 0, 1));
+  s = wasm_f32x4_add(s, wasm_i32x4_shuffle(s, s, 1, 0, 3, 2));
+  return wasm_f32x4_extract_lane(s, 0);
+}
+
+INLINE int32_t hsum_i32(v128_t v) {
+  v128_t s = wasm_i32x4_add(v, wasm_i32x4_shuffle(v, v, 2, 3, 0, 1));
+  s = wasm_i32x4_add(s, wasm_i32x4_shuffle(s, s, 1, 0, 3, 2));
+  return wasm_i32x4_extract_lane(s, 0);
+}
+
+/*
+ * e^x for f32x4 (Cephes expf: range reduction by ln 2, degree-5 polynomial; about 1 ulp).
+ * Inputs below -87.3 give 0, above 88.7 give +inf.
+ */
+INLINE v128_t exp_f32x4(v128_t x) {
+  v128_t hi = wasm_f32x4_splat(88.72283905206835f);
+  v128_t lo = wasm_f32x4_splat(-87.33654475055310f);
+  v128_t over = wasm_f32x4_gt(x, hi);
+  v128_t under = wasm_f32x4_lt(x, lo);
+  x = wasm_f32x4_min(wasm_f32x4_max(x, lo), hi);
+  v128_t n = wasm_f32x4_nearest(wasm_f32x4_mul(x, wasm_f32x4_splat(1.44269504088896341f)));
+  v128_t r = wasm_f32x4_sub(x, wasm_f32x4_mul(n, wasm_f32x4_splat(0.693359375f)));
+  r = wasm_f32x4_sub(r, wasm_f32x4_mul(n, wasm_f32x4_splat(-2.12194440e-4f)));
+  v128_t p = wasm_f32x4_splat(1.9875691500e-4f);
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.3981999507e-3f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(8.3334519073e-3f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(4.1665795894e-2f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.6666665459e-1f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(5.0000001201e-1f));
+  v128_t y = wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_mul(p, r), r), r);
+  y = wasm_f32x4_add(y, wasm_f32x4_splat(1.0f));
+  /* 2^n: n in [-126, 128]; split the scaling in two so n = 128 does not overflow early */
+  v128_t ni = wasm_i32x4_trunc_sat_f32x4(n);
+  v128_t n1 = wasm_i32x4_shr(ni, 1);
+  v128_t n2 = wasm_i32x4_sub(ni, n1);
+  v128_t s1 = wasm_i32x4_shl(wasm_i32x4_add(n1, wasm_i32x4_splat(127)), 23);
+  v128_t s2 = wasm_i32x4_shl(wasm_i32x4_add(n2, wasm_i32x4_splat(127)), 23);
+  y = wasm_f32x4_mul(wasm_f32x4_mul(y, s1), s2);
+  y = wasm_v128_andnot(y, under);
+  return wasm_v128_bitselect(wasm_f32x4_splat(__builtin_inff()), y, over);
+}
+
+INLINE float exp_f32(float x) { return wasm_f32x4_extract_lane(exp_f32x4(wasm_f32x4_splat(x)), 0); }
+
+/* Splits `total` items into `nth` near-equal ranges; returns share `ith` as [*lo, *hi). */
+INLINE void share_of(uint32_t total, int ith, int nth, uint32_t* lo, uint32_t* hi) {
+  *lo = (uint32_t)(((uint64_t)total * (uint32_t)ith) / (uint32_t)nth);
+  *hi = (uint32_t)(((uint64_t)total * (uint32_t)(ith + 1)) / (uint32_t)nth);
+}
+
+#endif

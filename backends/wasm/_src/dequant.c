@@ -1,0 +1,330 @@
+/*
+ * Row dequantizers for every dtype, load-time repacking of Q8_0 / Q4_0, and the embedding
+ * lookup. Block layouts are GGML's (ggml-common.h); each loop mirrors ggml's
+ * dequantize_row_* so the f32 values are the ones llama.cpp computes.
+ */
+#include "dequant.h"
+
+/* 16 signed bytes → 16 f32 values · d, stored at dst. */
+INLINE void put_i8x16(float* dst, v128_t q, v128_t d) {
+  v128_t lo = wasm_i16x8_extend_low_i8x16(q), hi = wasm_i16x8_extend_high_i8x16(q);
+  wasm_v128_store(dst + 0, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(wasm_i32x4_extend_low_i16x8(lo)), d));
+  wasm_v128_store(dst + 4, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(wasm_i32x4_extend_high_i16x8(lo)), d));
+  wasm_v128_store(dst + 8, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(wasm_i32x4_extend_low_i16x8(hi)), d));
+  wasm_v128_store(dst + 12, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(wasm_i32x4_extend_high_i16x8(hi)), d));
+}
+
+/* 16 unsigned bytes → 16 f32 values d·q − m (ggml's K-quant form), stored at dst. */
+INLINE void put_u8x16_dm(float* dst, v128_t q, v128_t d, v128_t m) {
+  v128_t lo = wasm_u16x8_extend_low_u8x16(q), hi = wasm_u16x8_extend_high_u8x16(q);
+  v128_t v0 = wasm_f32x4_convert_i32x4(wasm_u32x4_extend_low_u16x8(lo));
+  v128_t v1 = wasm_f32x4_convert_i32x4(wasm_u32x4_extend_high_u16x8(lo));
+  v128_t v2 = wasm_f32x4_convert_i32x4(wasm_u32x4_extend_low_u16x8(hi));
+  v128_t v3 = wasm_f32x4_convert_i32x4(wasm_u32x4_extend_high_u16x8(hi));
+  wasm_v128_store(dst + 0, wasm_f32x4_sub(wasm_f32x4_mul(d, v0), m));
+  wasm_v128_store(dst + 4, wasm_f32x4_sub(wasm_f32x4_mul(d, v1), m));
+  wasm_v128_store(dst + 8, wasm_f32x4_sub(wasm_f32x4_mul(d, v2), m));
+  wasm_v128_store(dst + 12, wasm_f32x4_sub(wasm_f32x4_mul(d, v3), m));
+}
+
+/* K-quant 6-bit scale and min j of a 12-byte scales field (ggml get_scale_min_k4). */
+INLINE void scale_min_k4(int j, const uint8_t* q, uint8_t* d, uint8_t* m) {
+  if (j < 4) {
+    *d = q[j] & 63;
+    *m = q[j + 4] & 63;
+  } else {
+    *d = (uint8_t)((q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4));
+    *m = (uint8_t)((q[j + 4] >> 4) | ((q[j - 0] >> 6) << 4));
+  }
+}
+
+static void row_f16(const uint8_t* src, uint32_t k, float* y) {
+  uint32_t i = 0;
+  for (; i + 8 <= k; i += 8) {
+    v128_t h = wasm_v128_load(src + 2 * i);
+    wasm_v128_store(y + i, f16x4_to_f32x4(wasm_u32x4_extend_low_u16x8(h)));
+    wasm_v128_store(y + i + 4, f16x4_to_f32x4(wasm_u32x4_extend_high_u16x8(h)));
+  }
+  for (; i < k; i++) y[i] = rd_f16(src + 2 * i);
+}
+
+static void row_bf16(const uint8_t* src, uint32_t k, float* y) {
+  uint32_t i = 0;
+  for (; i + 8 <= k; i += 8) {
+    v128_t h = wasm_v128_load(src + 2 * i);
+    wasm_v128_store(y + i, wasm_i32x4_shl(wasm_u32x4_extend_low_u16x8(h), 16));
+    wasm_v128_store(y + i + 4, wasm_i32x4_shl(wasm_u32x4_extend_high_u16x8(h), 16));
+  }
+  for (; i < k; i++) y[i] = bf16_to_f32(rd_u16(src + 2 * i));
+}
+
+/* Repacked Q8_0: int8 plane + f32 scales. */
+static void row_q8_0(const int8_t* qs, const float* sc, uint32_t k, float* y) {
+  for (uint32_t b = 0; b < k / 32; b++, qs += 32, y += 32) {
+    v128_t d = wasm_f32x4_splat(sc[b]);
+    put_i8x16(y, wasm_v128_load(qs), d);
+    put_i8x16(y + 16, wasm_v128_load(qs + 16), d);
+  }
+}
+
+/* Repacked Q4_0: nibble plane (low nibbles values 0..15, high 16..31) + f32 scales. */
+static void row_q4_0(const uint8_t* qs, const float* sc, uint32_t k, float* y) {
+  v128_t mask = wasm_i8x16_splat(0x0f), eight = wasm_i8x16_splat(8);
+  for (uint32_t b = 0; b < k / 32; b++, qs += 16, y += 32) {
+    v128_t d = wasm_f32x4_splat(sc[b]);
+    v128_t q = wasm_v128_load(qs);
+    put_i8x16(y, wasm_i8x16_sub(wasm_v128_and(q, mask), eight), d);
+    put_i8x16(y + 16, wasm_i8x16_sub(wasm_u8x16_shr(q, 4), eight), d);
+  }
+}
+
+static void row_q4_1(const uint8_t* x, uint32_t k, float* y) {
+  for (uint32_t b = 0; b < k / 32; b++, x += 20, y += 32) {
+    float d = rd_f16(x), m = rd_f16(x + 2);
+    const uint8_t* qs = x + 4;
+    for (int j = 0; j < 16; j++) {
+      y[j] = (float)(qs[j] & 0x0F) * d + m;
+      y[j + 16] = (float)(qs[j] >> 4) * d + m;
+    }
+  }
+}
+
+static void row_q5_0(const uint8_t* x, uint32_t k, float* y) {
+  for (uint32_t b = 0; b < k / 32; b++, x += 22, y += 32) {
+    float d = rd_f16(x);
+    uint32_t qh = rd_u32(x + 2);
+    const uint8_t* qs = x + 6;
+    for (int j = 0; j < 16; j++) {
+      uint32_t xh0 = ((qh >> (j + 0)) << 4) & 0x10;
+      uint32_t xh1 = ((qh >> (j + 12))) & 0x10;
+      y[j] = (float)((int32_t)((qs[j] & 0x0F) | xh0) - 16) * d;
+      y[j + 16] = (float)((int32_t)((qs[j] >> 4) | xh1) - 16) * d;
+    }
+  }
+}
+
+static void row_q5_1(const uint8_t* x, uint32_t k, float* y) {
+  for (uint32_t b = 0; b < k / 32; b++, x += 24, y += 32) {
+    float d = rd_f16(x), m = rd_f16(x + 2);
+    uint32_t qh = rd_u32(x + 4);
+    const uint8_t* qs = x + 8;
+    for (int j = 0; j < 16; j++) {
+      uint32_t xh0 = ((qh >> (j + 0)) << 4) & 0x10;
+      uint32_t xh1 = ((qh >> (j + 12))) & 0x10;
+      y[j] = (float)((qs[j] & 0x0F) | xh0) * d + m;
+      y[j + 16] = (float)((qs[j] >> 4) | xh1) * d + m;
+    }
+  }
+}
+
+/* Q2_K: scales[16], qs[64], d, dmin (84 bytes / 256 values). */
+static void row_q2_k(const uint8_t* x, uint32_t k, float* y) {
+  for (uint32_t b = 0; b < k / 256; b++, x += 84) {
+    const uint8_t* scales = x;
+    const uint8_t* q = x + 16;
+    float d = rd_f16(x + 80), min = rd_f16(x + 82);
+    int is = 0;
+    for (int n = 0; n < 256; n += 128) {
+      int shift = 0;
+      for (int j = 0; j < 4; j++) {
+        uint8_t sc = scales[is++];
+        float dl = d * (float)(sc & 0xF), ml = min * (float)(sc >> 4);
+        for (int l = 0; l < 16; l++) *y++ = dl * (float)((int8_t)((q[l] >> shift) & 3)) - ml;
+        sc = scales[is++];
+        dl = d * (float)(sc & 0xF), ml = min * (float)(sc >> 4);
+        for (int l = 0; l < 16; l++) *y++ = dl * (float)((int8_t)((q[l + 16] >> shift) & 3)) - ml;
+        shift += 2;
+      }
+      q += 32;
+    }
+  }
+}
+
+/* Q3_K: hmask[32], qs[64], scales[12], d (110 bytes / 256 values). */
+static void row_q3_k(const uint8_t* x, uint32_t k, float* y) {
+  const uint32_t kmask1 = 0x03030303u, kmask2 = 0x0f0f0f0fu;
+  for (uint32_t b = 0; b < k / 256; b++, x += 110) {
+    const uint8_t* hm = x;
+    const uint8_t* q = x + 32;
+    float d_all = rd_f16(x + 108);
+    uint32_t aux[4] = {rd_u32(x + 96), rd_u32(x + 100), rd_u32(x + 104), 0};
+    uint32_t tmp = aux[2];
+    aux[2] = ((aux[0] >> 4) & kmask2) | (((tmp >> 4) & kmask1) << 4);
+    aux[3] = ((aux[1] >> 4) & kmask2) | (((tmp >> 6) & kmask1) << 4);
+    aux[0] = (aux[0] & kmask2) | (((tmp >> 0) & kmask1) << 4);
+    aux[1] = (aux[1] & kmask2) | (((tmp >> 2) & kmask1) << 4);
+    int8_t scales[16];
+    for (int i = 0; i < 16; i++) scales[i] = (int8_t)((aux[i / 4] >> (8 * (i % 4))) & 0xff);
+    int is = 0;
+    uint8_t m = 1;
+    for (int n = 0; n < 256; n += 128) {
+      int shift = 0;
+      for (int j = 0; j < 4; j++) {
+        float dl = d_all * (float)(scales[is++] - 32);
+        for (int l = 0; l < 16; l++) {
+          *y++ = dl * (float)((int8_t)((q[l + 0] >> shift) & 3) - ((hm[l + 0] & m) ? 0 : 4));
+        }
+        dl = d_all * (float)(scales[is++] - 32);
+        for (int l = 0; l < 16; l++) {
+          *y++ = dl * (float)((int8_t)((q[l + 16] >> shift) & 3) - ((hm[l + 16] & m) ? 0 : 4));
+        }
+        shift += 2;
+        m = (uint8_t)(m << 1);
+      }
+      q += 32;
+    }
+  }
+}
+
+/* Q4_K: d, dmin, scales[12], qs[128] (144 bytes / 256 values). */
+static void row_q4_k(const uint8_t* x, uint32_t k, float* y) {
+  v128_t mask = wasm_i8x16_splat(0x0f);
+  for (uint32_t b = 0; b < k / 256; b++, x += 144) {
+    float d = rd_f16(x), min = rd_f16(x + 2);
+    const uint8_t* scales = x + 4;
+    const uint8_t* q = x + 16;
+    int is = 0;
+    for (int j = 0; j < 256; j += 64) {
+      uint8_t sc, m;
+      scale_min_k4(is + 0, scales, &sc, &m);
+      v128_t d1 = wasm_f32x4_splat(d * (float)sc), m1 = wasm_f32x4_splat(min * (float)m);
+      scale_min_k4(is + 1, scales, &sc, &m);
+      v128_t d2 = wasm_f32x4_splat(d * (float)sc), m2 = wasm_f32x4_splat(min * (float)m);
+      v128_t q0 = wasm_v128_load(q), q1 = wasm_v128_load(q + 16);
+      put_u8x16_dm(y + 0, wasm_v128_and(q0, mask), d1, m1);
+      put_u8x16_dm(y + 16, wasm_v128_and(q1, mask), d1, m1);
+      put_u8x16_dm(y + 32, wasm_u8x16_shr(q0, 4), d2, m2);
+      put_u8x16_dm(y + 48, wasm_u8x16_shr(q1, 4), d2, m2);
+      y += 64;
+      q += 32;
+      is += 2;
+    }
+  }
+}
+
+/* Q5_K: d, dmin, scales[12], qh[32], qs[128] (176 bytes / 256 values). */
+static void row_q5_k(const uint8_t* x, uint32_t k, float* y) {
+  for (uint32_t b = 0; b < k / 256; b++, x += 176) {
+    float d = rd_f16(x), min = rd_f16(x + 2);
+    const uint8_t* scales = x + 4;
+    const uint8_t* qh = x + 16;
+    const uint8_t* ql = x + 48;
+    int is = 0;
+    uint8_t u1 = 1, u2 = 2;
+    for (int j = 0; j < 256; j += 64) {
+      uint8_t sc, m;
+      scale_min_k4(is + 0, scales, &sc, &m);
+      float d1 = d * (float)sc, m1 = min * (float)m;
+      scale_min_k4(is + 1, scales, &sc, &m);
+      float d2 = d * (float)sc, m2 = min * (float)m;
+      for (int l = 0; l < 32; l++) *y++ = d1 * (float)((ql[l] & 0xF) + (qh[l] & u1 ? 16 : 0)) - m1;
+      for (int l = 0; l < 32; l++) *y++ = d2 * (float)((ql[l] >> 4) + (qh[l] & u2 ? 16 : 0)) - m2;
+      ql += 32;
+      is += 2;
+      u1 = (uint8_t)(u1 << 2);
+      u2 = (uint8_t)(u2 << 2);
+    }
+  }
+}
+
+/* Q6_K: ql[128], qh[64], scales[16] (int8), d (210 bytes / 256 values). */
+static void row_q6_k(const uint8_t* x, uint32_t k, float* y) {
+  v128_t mask4 = wasm_i8x16_splat(0x0f), mask2 = wasm_i8x16_splat(3), c32 = wasm_i8x16_splat(32);
+  for (uint32_t b = 0; b < k / 256; b++, x += 210) {
+    const uint8_t* ql = x;
+    const uint8_t* qh = x + 128;
+    const int8_t* sc = (const int8_t*)(x + 192);
+    float d = rd_f16(x + 208);
+    for (int n = 0; n < 256; n += 128) {
+      for (int l0 = 0; l0 < 32; l0 += 16) {
+        int is = l0 / 16;
+        v128_t a = wasm_v128_load(ql + l0), c = wasm_v128_load(ql + 32 + l0);
+        v128_t h = wasm_v128_load(qh + l0);
+        v128_t q1 = wasm_v128_or(wasm_v128_and(a, mask4), wasm_i8x16_shl(wasm_v128_and(h, mask2), 4));
+        v128_t q2 = wasm_v128_or(wasm_v128_and(c, mask4),
+                                 wasm_i8x16_shl(wasm_v128_and(wasm_u8x16_shr(h, 2), mask2), 4));
+        v128_t q3 = wasm_v128_or(wasm_u8x16_shr(a, 4),
+                                 wasm_i8x16_shl(wasm_v128_and(wasm_u8x16_shr(h, 4), mask2), 4));
+        v128_t q4 = wasm_v128_or(wasm_u8x16_shr(c, 4), wasm_i8x16_shl(wasm_u8x16_shr(h, 6), 4));
+        put_i8x16(y + l0 + 0, wasm_i8x16_sub(q1, c32), wasm_f32x4_splat(d * (float)sc[is + 0]));
+        put_i8x16(y + l0 + 32, wasm_i8x16_sub(q2, c32), wasm_f32x4_splat(d * (float)sc[is + 2]));
+        put_i8x16(y + l0 + 64, wasm_i8x16_sub(q3, c32), wasm_f32x4_splat(d * (float)sc[is + 4]));
+        put_i8x16(y + l0 + 96, wasm_i8x16_sub(q4, c32), wasm_f32x4_splat(d * (float)sc[is + 6]));
+      }
+      y += 128;
+      ql += 64;
+      qh += 32;
+      sc += 8;
+    }
+  }
+}
+
+void dequant_row(const WeightDesc* w, uint32_t row, float* dst) {
+  const uint8_t* src = w->data + (uint64_t)row * w->row_bytes;
+  uint32_t k = w->k;
+  switch (w->dtype) {
+    case DT_F32: {
+      const float* s = (const float*)src;
+      for (uint32_t i = 0; i < k; i++) dst[i] = s[i];
+      return;
+    }
+    case DT_F16: row_f16(src, k, dst); return;
+    case DT_BF16: row_bf16(src, k, dst); return;
+    case DT_Q8_0: row_q8_0((const int8_t*)src, w->scales + row * (k / 32), k, dst); return;
+    case DT_Q4_0: row_q4_0(src, w->scales + row * (k / 32), k, dst); return;
+    case DT_Q4_1: row_q4_1(src, k, dst); return;
+    case DT_Q5_0: row_q5_0(src, k, dst); return;
+    case DT_Q5_1: row_q5_1(src, k, dst); return;
+    case DT_Q2_K: row_q2_k(src, k, dst); return;
+    case DT_Q3_K: row_q3_k(src, k, dst); return;
+    case DT_Q4_K: row_q4_k(src, k, dst); return;
+    case DT_Q5_K: row_q5_k(src, k, dst); return;
+    case DT_Q6_K: row_q6_k(src, k, dst); return;
+    default: __builtin_trap();
+  }
+}
+
+/*
+ * Repacks `num_blocks` GGML blocks (Q8_0: 34 bytes, Q4_0: 18 bytes) from `src` into a quant
+ * plane `qs` and an f32 scale plane `scales`. `src` must not overlap the planes.
+ */
+EXPORT(repack_q8_0)
+void repack_q8_0(const uint8_t* src, uint32_t num_blocks, int8_t* qs, float* scales) {
+  for (uint32_t b = 0; b < num_blocks; b++, src += 34, qs += 32) {
+    scales[b] = rd_f16(src);
+    wasm_v128_store(qs, wasm_v128_load(src + 2));
+    wasm_v128_store(qs + 16, wasm_v128_load(src + 18));
+  }
+}
+
+EXPORT(repack_q4_0)
+void repack_q4_0(const uint8_t* src, uint32_t num_blocks, uint8_t* qs, float* scales) {
+  for (uint32_t b = 0; b < num_blocks; b++, src += 18, qs += 16) {
+    scales[b] = rd_f16(src);
+    wasm_v128_store(qs, wasm_v128_load(src + 2));
+  }
+}
+
+/* Dequantizes a whole 1-D or 2-D weight into dst (used for small vectors at load). */
+EXPORT(dequant_rows)
+void dequant_rows(const WeightDesc* w, uint32_t row0, uint32_t num_rows, float* dst) {
+  for (uint32_t r = 0; r < num_rows; r++) dequant_row(w, row0 + r, dst + (uint64_t)r * w->k);
+}
+
+/* out [T, d] ← table [vocab, d][tokens] (token ids checked by the caller). */
+typedef struct {
+  float* out;
+  uint32_t out_stride;
+  const WeightDesc* table;
+  const int32_t* tokens;
+  uint32_t num_tokens;
+} EmbedArgs;
+
+EXPORT(k_embed)
+void k_embed(const EmbedArgs* a, int ith, int nth) {
+  uint32_t lo, hi;
+  share_of(a->num_tokens, ith, nth, &lo, &hi);
+  for (uint32_t i = lo; i < hi; i++) {
+    dequant_row(a->table, (uint32_t)a->tokens[i], a->out + (uint64_t)i * a->out_stride);
+  }
+}

@@ -1,0 +1,338 @@
+/*
+ * The int8 path of matmul (the backend's `activations: "q8"` mode), as llama.cpp computes:
+ * activations are quantized per block of 32 to int8 with an f16-rounded scale (GGML's
+ * Q8_0: d = max|x| / 127, q = round(x / d)), then Q4_0 and Q8_0 weights are multiplied in
+ * integers per block and the block sums scaled by d_w · d_x in f32.
+ *
+ * k_quantize_q8: x [rows, K] f32 → xq int8 [rows, K], xd f32 [rows, K/32] (the f16-rounded
+ *   scales), xs int32 [rows, K/32] (each block's 8·Σq, for Q4_0's −8 offset), xs16 int32
+ *   [rows, K/16] (Σq of each 16 values, for Q4_K's mins and Q6_K's −32 offset).
+ * k_matmul_q8: out [rows, N] ← dequant(xq) · Wᵀ for Q4_0, Q8_0, Q4_K, Q6_K weights (K-quant
+ *   sub-blocks of 32 and 16 values line up with the activation blocks of 32, so each
+ *   sub-block's integer sum is scaled by its own d_w · sc and d_x). Chunks split the weight rows; each weight
+ *   block is decoded once and dotted with up to 4 x rows (batched decode reads every weight
+ *   byte once per call). Q4_0 on the relaxed build uses i32x4.relaxed_dot_i8x16_i7x16_add
+ *   (the nibbles 0..15 are valid 7-bit operands, so results are exact and deterministic);
+ *   elsewhere int8 values are widened to int16 and multiplied with i32x4.dot_i16x8.
+ */
+#include "common.h"
+
+typedef struct {
+  const float* x;
+  uint32_t x_stride;
+  uint32_t rows;
+  uint32_t k;
+  int8_t* xq;
+  float* xd;
+  int32_t* xs;
+  int32_t* xs16;
+} QuantizeArgs;
+
+EXPORT(k_quantize_q8)
+void k_quantize_q8(const QuantizeArgs* a, int ith, int nth) {
+  uint32_t nb = a->k / 32, lo, hi;
+  share_of(a->rows * nb, ith, nth, &lo, &hi);
+  for (uint32_t item = lo; item < hi; item++) {
+    uint32_t r = item / nb, b = item % nb;
+    const float* x = a->x + (uint64_t)r * a->x_stride + b * 32;
+    v128_t v[8], amax = wasm_f32x4_splat(0);
+    for (int i = 0; i < 8; i++) {
+      v[i] = wasm_v128_load(x + 4 * i);
+      amax = wasm_f32x4_max(amax, wasm_f32x4_abs(v[i]));
+    }
+    amax = wasm_f32x4_max(amax, wasm_i32x4_shuffle(amax, amax, 2, 3, 0, 1));
+    amax = wasm_f32x4_max(amax, wasm_i32x4_shuffle(amax, amax, 1, 0, 3, 2));
+    float d = wasm_f32x4_extract_lane(amax, 0) / 127.0f;
+    float id = d != 0.0f ? 1.0f / d : 0.0f;
+    v128_t idv = wasm_f32x4_splat(id);
+    v128_t q32[8];
+    for (int i = 0; i < 8; i++) {
+      q32[i] = wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_nearest(wasm_f32x4_mul(v[i], idv)));
+    }
+    v128_t q16a = wasm_i16x8_narrow_i32x4(q32[0], q32[1]), q16b = wasm_i16x8_narrow_i32x4(q32[2], q32[3]);
+    v128_t q16c = wasm_i16x8_narrow_i32x4(q32[4], q32[5]), q16d = wasm_i16x8_narrow_i32x4(q32[6], q32[7]);
+    int8_t* q = a->xq + (uint64_t)r * a->k + b * 32;
+    wasm_v128_store(q, wasm_i8x16_narrow_i16x8(q16a, q16b));
+    wasm_v128_store(q + 16, wasm_i8x16_narrow_i16x8(q16c, q16d));
+    int32_t s0 = hsum_i32(wasm_i32x4_add(wasm_i32x4_add(q32[0], q32[1]), wasm_i32x4_add(q32[2], q32[3])));
+    int32_t s1 = hsum_i32(wasm_i32x4_add(wasm_i32x4_add(q32[4], q32[5]), wasm_i32x4_add(q32[6], q32[7])));
+    a->xs[(uint64_t)r * nb + b] = 8 * (s0 + s1);
+    a->xs16[(uint64_t)r * 2 * nb + 2 * b] = s0;
+    a->xs16[(uint64_t)r * 2 * nb + 2 * b + 1] = s1;
+    a->xd[(uint64_t)r * nb + b] = f16_to_f32(f32_to_f16(d));
+  }
+}
+
+typedef struct {
+  float* out;
+  uint32_t out_stride;
+  const int8_t* xq;
+  const float* xd;
+  const int32_t* xs;
+  const int32_t* xs16;
+  uint32_t rows;
+  const WeightDesc* w;
+  const float* bias;
+} MatmulQ8Args;
+
+/* Σ over 16 lanes of a·b (int8 · int8) as i32x4 partial sums, added to acc. */
+INLINE v128_t dot_i8_i8(v128_t a, v128_t b, v128_t acc) {
+  acc = wasm_i32x4_add(acc, wasm_i32x4_dot_i16x8(wasm_i16x8_extend_low_i8x16(a), wasm_i16x8_extend_low_i8x16(b)));
+  return wasm_i32x4_add(acc, wasm_i32x4_dot_i16x8(wasm_i16x8_extend_high_i8x16(a), wasm_i16x8_extend_high_i8x16(b)));
+}
+
+/* Σ over 16 lanes of x·u (int8 · unsigned 0..127), added to acc. */
+INLINE v128_t dot_i8_u7(v128_t x, v128_t u, v128_t acc) {
+#ifdef LOOM_RELAXED
+  return wasm_i32x4_relaxed_dot_i8x16_i7x16_add(x, u, acc);
+#else
+  return dot_i8_i8(x, u, acc);
+#endif
+}
+
+/* [Σ lanes of s0, Σ s1, Σ s2, Σ s3] */
+INLINE v128_t hsum4_i32(v128_t s0, v128_t s1, v128_t s2, v128_t s3) {
+  v128_t a = wasm_i32x4_add(wasm_i32x4_shuffle(s0, s1, 0, 4, 1, 5), wasm_i32x4_shuffle(s0, s1, 2, 6, 3, 7));
+  v128_t b = wasm_i32x4_add(wasm_i32x4_shuffle(s2, s3, 0, 4, 1, 5), wasm_i32x4_shuffle(s2, s3, 2, 6, 3, 7));
+  return wasm_i32x4_add(wasm_i32x4_shuffle(a, b, 0, 1, 4, 5), wasm_i32x4_shuffle(a, b, 2, 3, 6, 7));
+}
+
+/*
+ * One weight row · R x rows: out[r] = Σ_b d_w[b] · d_x[r][b] · Σ_i w_i q_ri. Blocks go in
+ * groups of 4: the weight blocks are decoded once for all R rows, the 4 integer block sums
+ * of a row are reduced into one vector, offset-corrected, converted and scaled at once.
+ */
+INLINE void row_q4_0(const MatmulQ8Args* a, uint32_t j, uint32_t r0, int R, float* res) {
+  const WeightDesc* w = a->w;
+  uint32_t nb = w->k / 32, b = 0;
+  const uint8_t* qs = w->data + (uint64_t)j * w->row_bytes;
+  const float* dw = w->scales + (uint64_t)j * nb;
+  v128_t mask = wasm_i8x16_splat(0x0f), zero = wasm_i32x4_splat(0);
+  v128_t acc[4] = {zero, zero, zero, zero};
+  for (; b + 4 <= nb; b += 4) {
+    v128_t lo[4], hi[4];
+    for (int i = 0; i < 4; i++) {
+      v128_t q = wasm_v128_load(qs + 16 * (b + i));
+      lo[i] = wasm_v128_and(q, mask), hi[i] = wasm_u8x16_shr(q, 4);
+    }
+    v128_t d4 = wasm_v128_load(dw + b);
+    for (int r = 0; r < R; r++) {
+      uint64_t xb = (uint64_t)(r0 + r) * nb + b;
+      const int8_t* x = a->xq + xb * 32;
+      v128_t s[4];
+      for (int i = 0; i < 4; i++) {
+        s[i] = dot_i8_u7(wasm_v128_load(x + 32 * i), lo[i], zero);
+        s[i] = dot_i8_u7(wasm_v128_load(x + 32 * i + 16), hi[i], s[i]);
+      }
+      /* Σ x·(u − 8) = Σ x·u − 8·Σx */
+      v128_t sums = wasm_i32x4_sub(hsum4_i32(s[0], s[1], s[2], s[3]), wasm_v128_load(a->xs + xb));
+      v128_t scale = wasm_f32x4_mul(d4, wasm_v128_load(a->xd + xb));
+      acc[r] = MADD(wasm_f32x4_convert_i32x4(sums), scale, acc[r]);
+    }
+  }
+  for (; b < nb; b++) {
+    v128_t q = wasm_v128_load(qs + 16 * b);
+    v128_t lo = wasm_v128_and(q, mask), hi = wasm_u8x16_shr(q, 4);
+    for (int r = 0; r < R; r++) {
+      uint64_t xb = (uint64_t)(r0 + r) * nb + b;
+      const int8_t* x = a->xq + xb * 32;
+      v128_t s = dot_i8_u7(wasm_v128_load(x), lo, zero);
+      s = dot_i8_u7(wasm_v128_load(x + 16), hi, s);
+      s = wasm_i32x4_sub(s, wasm_i32x4_splat(a->xs[xb] >> 2)); /* 8·Σx over 4 lanes */
+      acc[r] = MADD(wasm_f32x4_convert_i32x4(s), wasm_f32x4_splat(dw[b] * a->xd[xb]), acc[r]);
+    }
+  }
+  for (int r = 0; r < R; r++) res[r] = hsum(acc[r]);
+}
+
+/* Σ over 32 lanes of one Q8_0 weight block (pre-widened to int16: w[0..3]) · 32 int8 x. */
+INLINE v128_t dot_q8_block(const v128_t* w, const int8_t* x) {
+  v128_t x0 = wasm_v128_load(x), x1 = wasm_v128_load(x + 16);
+  v128_t s = wasm_i32x4_dot_i16x8(w[0], wasm_i16x8_extend_low_i8x16(x0));
+  s = wasm_i32x4_add(s, wasm_i32x4_dot_i16x8(w[1], wasm_i16x8_extend_high_i8x16(x0)));
+  s = wasm_i32x4_add(s, wasm_i32x4_dot_i16x8(w[2], wasm_i16x8_extend_low_i8x16(x1)));
+  return wasm_i32x4_add(s, wasm_i32x4_dot_i16x8(w[3], wasm_i16x8_extend_high_i8x16(x1)));
+}
+
+INLINE void widen_q8_block(const int8_t* q, v128_t* w) {
+  v128_t q0 = wasm_v128_load(q), q1 = wasm_v128_load(q + 16);
+  w[0] = wasm_i16x8_extend_low_i8x16(q0), w[1] = wasm_i16x8_extend_high_i8x16(q0);
+  w[2] = wasm_i16x8_extend_low_i8x16(q1), w[3] = wasm_i16x8_extend_high_i8x16(q1);
+}
+
+INLINE void row_q8_0(const MatmulQ8Args* a, uint32_t j, uint32_t r0, int R, float* res) {
+  const WeightDesc* w = a->w;
+  uint32_t nb = w->k / 32, b = 0;
+  const int8_t* qs = (const int8_t*)w->data + (uint64_t)j * w->row_bytes;
+  const float* dw = w->scales + (uint64_t)j * nb;
+  v128_t zero = wasm_i32x4_splat(0);
+  v128_t acc[4] = {zero, zero, zero, zero};
+  for (; b + 2 <= nb; b += 2) {
+    v128_t w0[4], w1[4];
+    widen_q8_block(qs + 32 * b, w0);
+    widen_q8_block(qs + 32 * b + 32, w1);
+    for (int r = 0; r < R; r++) {
+      uint64_t xb = (uint64_t)(r0 + r) * nb + b;
+      const int8_t* x = a->xq + xb * 32;
+      v128_t s0 = dot_q8_block(w0, x), s1 = dot_q8_block(w1, x + 32);
+      acc[r] = MADD(wasm_f32x4_convert_i32x4(s0), wasm_f32x4_splat(dw[b] * a->xd[xb]), acc[r]);
+      acc[r] = MADD(wasm_f32x4_convert_i32x4(s1), wasm_f32x4_splat(dw[b + 1] * a->xd[xb + 1]), acc[r]);
+    }
+  }
+  for (; b < nb; b++) {
+    v128_t w0[4];
+    widen_q8_block(qs + 32 * b, w0);
+    for (int r = 0; r < R; r++) {
+      uint64_t xb = (uint64_t)(r0 + r) * nb + b;
+      v128_t s = dot_q8_block(w0, a->xq + xb * 32);
+      acc[r] = MADD(wasm_f32x4_convert_i32x4(s), wasm_f32x4_splat(dw[b] * a->xd[xb]), acc[r]);
+    }
+  }
+  for (int r = 0; r < R; r++) res[r] = hsum(acc[r]);
+}
+
+
+/* u8x16 lanes 0..3 → f32x4 */
+INLINE v128_t u8_lo4_f32(v128_t v) {
+  return wasm_f32x4_convert_i32x4(wasm_u32x4_extend_low_u16x8(wasm_u16x8_extend_low_u8x16(v)));
+}
+
+/*
+ * Q4_K (256 values: d, dmin, 12 bytes of 6-bit scales and mins, 128 bytes of nibbles): value
+ * v of sub-block s (32 values) is d·sc[s]·q − dmin·m[s]; Σ x·w over s is
+ * d_x[s] · (d·sc[s] · Σ q_x·q − dmin·m[s] · Σ q_x).
+ */
+INLINE void row_q4_k(const MatmulQ8Args* a, uint32_t j, uint32_t r0, int R, float* res) {
+  const WeightDesc* w = a->w;
+  uint32_t nsb = w->k / 256, nb = w->k / 32;
+  const uint8_t* blk = w->data + (uint64_t)j * w->row_bytes;
+  v128_t mask = wasm_i8x16_splat(0x0f), zero = wasm_i32x4_splat(0);
+  v128_t acc[4] = {zero, zero, zero, zero};
+  for (uint32_t i = 0; i < nsb; i++, blk += 144) {
+    /* unpack the 6-bit scales and mins (ggml's utmp shuffle): bytes sc0..7, m0..7 */
+    uint32_t u0 = rd_u32(blk + 4), u1 = rd_u32(blk + 8), u2 = rd_u32(blk + 12);
+    uint32_t u3 = ((u2 >> 4) & 0x0f0f0f0fu) | (((u1 >> 6) & 0x03030303u) << 4);
+    uint32_t m03 = u1 & 0x3f3f3f3fu;
+    u1 = (u2 & 0x0f0f0f0fu) | (((u0 >> 6) & 0x03030303u) << 4);
+    u0 &= 0x3f3f3f3fu;
+    v128_t scm = wasm_u32x4_make(u0, u1, m03, u3);
+    v128_t d = wasm_f32x4_splat(rd_f16(blk)), dmin = wasm_f32x4_splat(rd_f16(blk + 2));
+    v128_t sc[2] = {wasm_f32x4_mul(d, u8_lo4_f32(scm)),
+                    wasm_f32x4_mul(d, u8_lo4_f32(wasm_i32x4_shuffle(scm, scm, 1, 1, 1, 1)))};
+    v128_t mn[2] = {wasm_f32x4_mul(dmin, u8_lo4_f32(wasm_i32x4_shuffle(scm, scm, 2, 2, 2, 2))),
+                    wasm_f32x4_mul(dmin, u8_lo4_f32(wasm_i32x4_shuffle(scm, scm, 3, 3, 3, 3)))};
+    const uint8_t* qs = blk + 16;
+    for (int g = 0; g < 2; g++) { /* sub-blocks 4g .. 4g+3: qs bytes 64g .. 64g+63 */
+      v128_t q0 = wasm_v128_load(qs + 64 * g), q1 = wasm_v128_load(qs + 64 * g + 16);
+      v128_t q2 = wasm_v128_load(qs + 64 * g + 32), q3 = wasm_v128_load(qs + 64 * g + 48);
+      v128_t u[8] = {wasm_v128_and(q0, mask), wasm_v128_and(q1, mask), wasm_u8x16_shr(q0, 4),
+                     wasm_u8x16_shr(q1, 4), wasm_v128_and(q2, mask), wasm_v128_and(q3, mask),
+                     wasm_u8x16_shr(q2, 4), wasm_u8x16_shr(q3, 4)};
+      for (int r = 0; r < R; r++) {
+        uint64_t xb = (uint64_t)(r0 + r) * nb + i * 8 + 4 * g;
+        const int8_t* x = a->xq + xb * 32;
+        v128_t s[4];
+        for (int t = 0; t < 4; t++) {
+          s[t] = dot_i8_u7(wasm_v128_load(x + 32 * t), u[2 * t], zero);
+          s[t] = dot_i8_u7(wasm_v128_load(x + 32 * t + 16), u[2 * t + 1], s[t]);
+        }
+        v128_t isum = wasm_f32x4_convert_i32x4(hsum4_i32(s[0], s[1], s[2], s[3]));
+        v128_t xsum = wasm_f32x4_convert_i32x4(wasm_i32x4_shr(wasm_v128_load(a->xs + xb), 3));
+        v128_t v = wasm_f32x4_sub(wasm_f32x4_mul(sc[g], isum), wasm_f32x4_mul(mn[g], xsum));
+        acc[r] = MADD(v, wasm_v128_load(a->xd + xb), acc[r]);
+      }
+    }
+  }
+  for (int r = 0; r < R; r++) res[r] = hsum(acc[r]);
+}
+
+/*
+ * Q6_K (256 values: 128 bytes of low nibbles, 64 of high 2 bits, 16 int8 scales, d): value
+ * v is d·sc[v/16]·(q − 32) with q in 0..63; Σ x·w over a sub-block t of 16 is
+ * d_x[t/2] · d·sc[t] · (Σ q_x·q − 32 · Σ q_x).
+ */
+INLINE void row_q6_k(const MatmulQ8Args* a, uint32_t j, uint32_t r0, int R, float* res) {
+  const WeightDesc* w = a->w;
+  uint32_t nsb = w->k / 256, nb = w->k / 32;
+  const uint8_t* blk = w->data + (uint64_t)j * w->row_bytes;
+  v128_t m4 = wasm_i8x16_splat(0x0f), m2 = wasm_i8x16_splat(3), zero = wasm_i32x4_splat(0);
+  v128_t acc[4] = {zero, zero, zero, zero};
+  for (uint32_t i = 0; i < nsb; i++, blk += 210) {
+    v128_t d = wasm_f32x4_splat(rd_f16(blk + 208));
+    v128_t sc8 = wasm_v128_load(blk + 192);
+    v128_t sc16a = wasm_i16x8_extend_low_i8x16(sc8), sc16b = wasm_i16x8_extend_high_i8x16(sc8);
+    v128_t sc[4] = {
+        wasm_f32x4_mul(d, wasm_f32x4_convert_i32x4(wasm_i32x4_extend_low_i16x8(sc16a))),
+        wasm_f32x4_mul(d, wasm_f32x4_convert_i32x4(wasm_i32x4_extend_high_i16x8(sc16a))),
+        wasm_f32x4_mul(d, wasm_f32x4_convert_i32x4(wasm_i32x4_extend_low_i16x8(sc16b))),
+        wasm_f32x4_mul(d, wasm_f32x4_convert_i32x4(wasm_i32x4_extend_high_i16x8(sc16b)))};
+    for (int n = 0; n < 2; n++) { /* halves of 128 values */
+      const uint8_t* ql = blk + 64 * n;
+      const uint8_t* qh = blk + 128 + 32 * n;
+      v128_t a0 = wasm_v128_load(ql), a1 = wasm_v128_load(ql + 16);
+      v128_t c0 = wasm_v128_load(ql + 32), c1 = wasm_v128_load(ql + 48);
+      v128_t h0 = wasm_v128_load(qh), h1 = wasm_v128_load(qh + 16);
+      /* sub-blocks 8n + 0..7 in order: q1 @0, @16, q2 @0, @16, q3 @0, @16, q4 @0, @16 */
+      v128_t u[8] = {
+          wasm_v128_or(wasm_v128_and(a0, m4), wasm_i8x16_shl(wasm_v128_and(h0, m2), 4)),
+          wasm_v128_or(wasm_v128_and(a1, m4), wasm_i8x16_shl(wasm_v128_and(h1, m2), 4)),
+          wasm_v128_or(wasm_v128_and(c0, m4), wasm_i8x16_shl(wasm_v128_and(wasm_u8x16_shr(h0, 2), m2), 4)),
+          wasm_v128_or(wasm_v128_and(c1, m4), wasm_i8x16_shl(wasm_v128_and(wasm_u8x16_shr(h1, 2), m2), 4)),
+          wasm_v128_or(wasm_u8x16_shr(a0, 4), wasm_i8x16_shl(wasm_v128_and(wasm_u8x16_shr(h0, 4), m2), 4)),
+          wasm_v128_or(wasm_u8x16_shr(a1, 4), wasm_i8x16_shl(wasm_v128_and(wasm_u8x16_shr(h1, 4), m2), 4)),
+          wasm_v128_or(wasm_u8x16_shr(c0, 4), wasm_i8x16_shl(wasm_u8x16_shr(h0, 6), 4)),
+          wasm_v128_or(wasm_u8x16_shr(c1, 4), wasm_i8x16_shl(wasm_u8x16_shr(h1, 6), 4))};
+      for (int r = 0; r < R; r++) {
+        uint64_t xb = (uint64_t)(r0 + r) * nb + i * 8 + 4 * n; /* first 32-block of the half */
+        const int8_t* x = a->xq + xb * 32;
+        const int32_t* xs16 = a->xs16 + 2 * xb;
+        for (int g = 0; g < 2; g++) { /* sub-blocks 8n + 4g .. +3 */
+          v128_t s[4];
+          for (int t = 0; t < 4; t++) s[t] = dot_i8_u7(wasm_v128_load(x + 64 * g + 16 * t), u[4 * g + t], zero);
+          v128_t isum = wasm_i32x4_sub(hsum4_i32(s[0], s[1], s[2], s[3]),
+                                       wasm_i32x4_shl(wasm_v128_load(xs16 + 4 * g), 5));
+          v128_t dx = wasm_v128_load64_splat(a->xd + xb + 2 * g);
+          dx = wasm_i32x4_shuffle(dx, dx, 0, 0, 1, 1);
+          acc[r] = MADD(wasm_f32x4_mul(wasm_f32x4_convert_i32x4(isum), sc[2 * n + g]), dx, acc[r]);
+        }
+      }
+    }
+  }
+  for (int r = 0; r < R; r++) res[r] = hsum(acc[r]);
+}
+
+#define TILE(fn)                                                   \
+  do {                                                             \
+    uint32_t r0 = 0;                                               \
+    for (; r0 + 4 <= rows; r0 += 4) {                             \
+      fn(a, j, r0, 4, res);                                        \
+      for (int r = 0; r < 4; r++) a->out[(r0 + r) * a->out_stride + j] = res[r]; \
+    }                                                              \
+    switch (rows - r0) {                                           \
+      case 3: fn(a, j, r0, 3, res); break;                         \
+      case 2: fn(a, j, r0, 2, res); break;                         \
+      case 1: fn(a, j, r0, 1, res); break;                         \
+      default: break;                                              \
+    }                                                              \
+    for (uint32_t r = r0; r < rows; r++) a->out[r * a->out_stride + j] = res[r - r0]; \
+  } while (0)
+
+EXPORT(k_matmul_q8)
+void k_matmul_q8(const MatmulQ8Args* a, int ith, int nth) {
+  uint32_t n = a->w->n, rows = a->rows, lo, hi;
+  share_of((n + 3) / 4, ith, nth, &lo, &hi);
+  uint32_t j_lo = lo * 4, j_hi = hi * 4 < n ? hi * 4 : n;
+  float res[4];
+  for (uint32_t j = j_lo; j < j_hi; j++) {
+    switch (a->w->dtype) {
+      case DT_Q4_0: TILE(row_q4_0); break;
+      case DT_Q8_0: TILE(row_q8_0); break;
+      case DT_Q4_K: TILE(row_q4_k); break;
+      case DT_Q6_K: TILE(row_q6_k); break;
+      default: __builtin_trap();
+    }
+    if (a->bias) {
+      for (uint32_t r = 0; r < rows; r++) a->out[r * a->out_stride + j] += a->bias[j];
+    }
+  }
+}
