@@ -23,6 +23,8 @@ export class LoomError extends Error {
   /** A stable machine-readable code, e.g. `"gguf_format"`. */
   readonly code: string;
   /**
+   * Creates an instance.
+   *
    * @param message Human-readable description naming the problem.
    * @param code Stable machine-readable code.
    */
@@ -50,6 +52,8 @@ export class ModelFormatError extends LoomError {
   /** Byte offset where the problem was found, when known. */
   readonly offset: number | undefined;
   /**
+   * Creates an instance.
+   *
    * @param message What is wrong.
    * @param where Optional file path and byte offset.
    */
@@ -78,6 +82,8 @@ export class UnsupportedDTypeError extends LoomError {
   /** The tensor that has it, when known. */
   readonly tensor: string | undefined;
   /**
+   * Creates an instance.
+   *
    * @param dtype The unsupported type.
    * @param tensor The tensor name, when known.
    */
@@ -106,6 +112,8 @@ export class ModelConfigError extends LoomError {
   /** The metadata key or tensor name at fault, when known. */
   readonly key: string | undefined;
   /**
+   * Creates an instance.
+   *
    * @param message What is wrong.
    * @param key The metadata key or tensor name.
    */
@@ -129,6 +137,8 @@ export class InvalidParameterError extends LoomError {
   /** The parameter's name. */
   readonly param: string;
   /**
+   * Creates an instance.
+   *
    * @param param The parameter's name.
    * @param reason Why its value is invalid.
    */
@@ -154,6 +164,8 @@ export class ContextLengthError extends LoomError {
   /** The limit. */
   readonly maxTokens: number;
   /**
+   * Creates an instance.
+   *
    * @param numTokens Tokens asked for.
    * @param maxTokens The context limit.
    * @param what What was too long.
@@ -181,6 +193,8 @@ export class CacheExhaustedError extends LoomError {
   /** Blocks free. */
   readonly numFree: number;
   /**
+   * Creates an instance.
+   *
    * @param numNeeded Blocks needed.
    * @param numFree Blocks free.
    */
@@ -206,6 +220,8 @@ export class SchedulerPlanError extends LoomError {
   /** The scheduler's name. */
   readonly scheduler: string;
   /**
+   * Creates an instance.
+   *
    * @param message What is wrong with the plan.
    * @param scheduler The scheduler's name.
    */
@@ -231,6 +247,8 @@ export class RequestRejectedError extends LoomError {
   /** A hint for when to retry, when one is known. */
   readonly retryAfterMs: number | undefined;
   /**
+   * Creates an instance.
+   *
    * @param reason Why the request was rejected.
    * @param retryAfterMs When to retry.
    */
@@ -255,6 +273,8 @@ export class BackendError extends LoomError {
   /** The backend's name. */
   readonly backend: string;
   /**
+   * Creates an instance.
+   *
    * @param message What failed.
    * @param backend The backend's name.
    */
@@ -274,7 +294,11 @@ export class BackendError extends LoomError {
  * ```
  */
 export class TokenizerError extends LoomError {
-  /** @param message What is wrong. */
+  /**
+   * Creates an instance.
+   *
+   * @param message What is wrong.
+   */
   constructor(message: string) {
     super(message, "tokenizer");
   }
@@ -290,7 +314,11 @@ export class TokenizerError extends LoomError {
  * ```
  */
 export class TemplateError extends LoomError {
-  /** @param message The template's own message. */
+  /**
+   * Creates an instance.
+   *
+   * @param message The template's own message.
+   */
   constructor(message: string) {
     super(message, "template");
   }
@@ -306,7 +334,11 @@ export class TemplateError extends LoomError {
  * ```
  */
 export class AbortedError extends LoomError {
-  /** @param message Optional detail. */
+  /**
+   * Creates an instance.
+   *
+   * @param message Optional detail.
+   */
   constructor(message = "request aborted") {
     super(message, "aborted");
   }

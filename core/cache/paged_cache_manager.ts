@@ -105,7 +105,11 @@ export class PagedCacheManager implements CacheManager {
   #numPrefixQueryTokens = 0;
   #numPrefixHitTokens = 0;
 
-  /** @param options Pool size, block size, host capacity and prefix caching. */
+  /**
+   * Creates an instance.
+   *
+   * @param options Pool size, block size, host capacity and prefix caching.
+   */
   constructor(options: PagedCacheManagerOptions) {
     this.numBlocks = checkInt("numBlocks", options.numBlocks, 1);
     this.blockSize = checkInt("blockSize", options.blockSize ?? 16, 1);

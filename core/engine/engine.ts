@@ -20,7 +20,7 @@ import type { EngineModel } from "./engine_model.ts";
 import { chatPromptIds, type ChatPromptOptions, type ConversationMessage } from "./chat_prompt.ts";
 import { makeCacheView } from "./_cache_view.ts";
 import { validatePlan } from "./_validate_plan.ts";
-import { RequestState } from "./request_state.ts";
+import { RequestState } from "./_request.ts";
 import type { GenerationDelta } from "./request_state.ts";
 import { sampleToken } from "./sampler.ts";
 import { resolveSamplingParams, type SamplingParams } from "./sampling_params.ts";
@@ -80,12 +80,19 @@ export interface RequestOptions extends SamplingParams {
  * ```
  */
 export class Engine {
+  /** The model it runs. */
   readonly model: EngineModel;
+  /** Block bookkeeping. */
   readonly cache: CacheManager;
+  /** Scheduling policy. */
   readonly scheduler: Scheduler;
+  /** The paged KV pool on the model's backend. */
   readonly pool: KvPool;
+  /** Counters and latency samples. */
   readonly stats: EngineStats;
+  /** Most tokens per step. */
   readonly maxBatchTokens: number;
+  /** Most sequences per step. */
   readonly maxBatchSeqs: number;
   readonly #maxWaiting: number;
   readonly #clock: () => number;
@@ -96,6 +103,11 @@ export class Engine {
   #loop: Promise<void> | undefined;
   #wake: (() => void) | undefined;
 
+  /**
+   * Creates an engine; allocates the KV pool once.
+   *
+   * @param options Model, cache, scheduler and limits.
+   */
   constructor(options: EngineOptions) {
     this.model = options.model;
     this.cache = options.cache;
@@ -428,7 +440,7 @@ export class Engine {
       finishSequence(this, seq);
       if (--req.numOpenChoices === 0) {
         this.#requests.delete(req.id);
-        this.stats.onFinish(req);
+        this.stats.onFinish(req.usage(), req.timings());
       }
     }
   }

@@ -1,12 +1,12 @@
 /**
- * Per-request state: parameters, the stream of deltas its caller iterates, and timings.
+ * What a request's caller receives: deltas, usage and timings.
  *
  * @module
  */
-import type { LoomError } from "../errors.ts";
 import type { TokenLogprob } from "./sampler.ts";
-import type { ResolvedSamplingParams } from "./sampling_params.ts";
-import type { FinishReason } from "./sequence.ts";
+
+/** Why a choice ended. */
+export type FinishReason = "stop" | "length" | "abort" | "rejected" | "error";
 
 /** Token counts of a finished (or running) request. */
 export interface Usage {
@@ -48,86 +48,4 @@ export interface GenerationDelta {
   readonly usage?: Usage;
   /** Set on the request's very last delta. */
   readonly timings?: RequestTimings;
-}
-
-/** Engine-internal request record. */
-export class RequestState {
-  readonly #queue: GenerationDelta[] = [];
-  #wake: (() => void) | undefined;
-  #error: LoomError | undefined;
-  #done = false;
-  scheduledMs: number | undefined;
-  firstTokenMs: number | undefined;
-  finishedMs: number | undefined;
-  readonly interTokenMs: number[] = [];
-  lastTokenMs: number | undefined;
-  numCompletionTokens = 0;
-  numCachedTokens = 0;
-  numOpenChoices: number;
-
-  constructor(
-    readonly id: string,
-    readonly params: ResolvedSamplingParams,
-    readonly arrivalMs: number,
-    readonly priority: number,
-    readonly ttftMs: number | undefined,
-    readonly tpotMs: number | undefined,
-    readonly numPromptTokens: number,
-  ) {
-    this.numOpenChoices = params.n;
-  }
-
-  get done(): boolean {
-    return this.#done;
-  }
-
-  /** Queues a delta for the caller. */
-  emit(d: GenerationDelta): void {
-    if (this.#done) return;
-    this.#queue.push(d);
-    this.#wake?.();
-  }
-
-  /** Ends the stream, with an error or normally. */
-  end(error?: LoomError): void {
-    if (this.#done) return;
-    this.#done = true;
-    this.#error = error;
-    this.#wake?.();
-  }
-
-  usage(): Usage {
-    return {
-      promptTokens: this.numPromptTokens,
-      completionTokens: this.numCompletionTokens,
-      cachedTokens: this.numCachedTokens,
-    };
-  }
-
-  timings(): RequestTimings {
-    return {
-      arrivalMs: this.arrivalMs,
-      scheduledMs: this.scheduledMs,
-      firstTokenMs: this.firstTokenMs,
-      finishedMs: this.finishedMs,
-      interTokenMs: this.interTokenMs,
-    };
-  }
-
-  /** The caller's view: deltas until the end, then the error if there was one. */
-  async *stream(): AsyncGenerator<GenerationDelta> {
-    for (;;) {
-      const d = this.#queue.shift();
-      if (d) {
-        yield d;
-        continue;
-      }
-      if (this.#done) {
-        if (this.#error) throw this.#error;
-        return;
-      }
-      await new Promise<void>((r) => (this.#wake = r));
-      this.#wake = undefined;
-    }
-  }
 }

@@ -18,7 +18,11 @@
 export class Rng {
   #state: number;
 
-  /** @param seed Any integer; omitted → a random seed. */
+  /**
+   * Creates an instance.
+   *
+   * @param seed Any integer; omitted → a random seed.
+   */
   constructor(seed?: number) {
     this.#state = seed === undefined
       ? crypto.getRandomValues(new Uint32Array(1))[0]!

@@ -11,10 +11,8 @@ import { IncrementalDetokenizer } from "../tokenizer/detokenizer.ts";
 import { Rng } from "./rng.ts";
 import type { ResolvedSamplingParams } from "./sampling_params.ts";
 import { StopMatcher } from "./stop_matcher.ts";
-import type { RequestState } from "./request_state.ts";
-
-/** Why a sequence ended. */
-export type FinishReason = "stop" | "length" | "abort" | "rejected" | "error";
+import type { RequestState } from "./_request.ts";
+import type { FinishReason } from "./request_state.ts";
 
 /** Engine-internal mutable sequence. */
 export class Sequence implements SequenceView {

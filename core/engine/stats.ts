@@ -4,7 +4,7 @@
  * @module
  */
 import type { CacheUsage } from "../cache/cache_manager.ts";
-import type { RequestState } from "./request_state.ts";
+import type { RequestTimings, Usage } from "./request_state.ts";
 
 /** A snapshot of an engine's gauges and counters. */
 export interface EngineMetrics {
@@ -56,23 +56,42 @@ function push(arr: number[], v: number): void {
  * ```
  */
 export class EngineStats {
+  /** Requests received. */
   numRequests = 0;
+  /** Requests finished normally. */
   numFinished = 0;
+  /** Requests rejected by the scheduler. */
   numRejected = 0;
+  /** Preemptions (swap or recompute). */
   numPreemptions = 0;
+  /** Planned chunks the engine could not run (cache full at apply time). */
   numPlanSkips = 0;
+  /** Steps run. */
   numSteps = 0;
+  /** Tokens run through the model (prefill and decode). */
   numTokensComputed = 0;
+  /** Prompt tokens of finished requests. */
   numPromptTokens = 0;
+  /** Generated tokens of finished requests. */
   numGeneratedTokens = 0;
+  /** Prompt tokens of finished requests served from the prefix cache. */
   numCachedPromptTokens = 0;
+  /** Time spent in steps, ms. */
   stepMsTotal = 0;
-  /** Recent samples, ms. */
+  /** Recent time-to-first-token samples, ms. */
   readonly ttftMs: number[] = [];
+  /** Recent inter-token latency samples, ms. */
   readonly interTokenMs: number[] = [];
+  /** Recent end-to-end latency samples, ms. */
   readonly e2eMs: number[] = [];
+  /** Recent queue-time samples, ms. */
   readonly queueMs: number[] = [];
 
+  /**
+   * Creates empty statistics.
+   *
+   * @param clock The engine's clock, ms.
+   */
   constructor(readonly clock: () => number) {}
 
   /** A request arrived. */
@@ -88,14 +107,14 @@ export class EngineStats {
   }
 
   /** A request finished normally. */
-  onFinish(req: RequestState): void {
+  onFinish(usage: Usage, t: RequestTimings): void {
     this.numFinished++;
-    this.numPromptTokens += req.numPromptTokens;
-    this.numGeneratedTokens += req.numCompletionTokens;
-    this.numCachedPromptTokens += req.numCachedTokens;
-    if (req.firstTokenMs !== undefined) push(this.ttftMs, req.firstTokenMs - req.arrivalMs);
-    if (req.scheduledMs !== undefined) push(this.queueMs, req.scheduledMs - req.arrivalMs);
-    if (req.finishedMs !== undefined) push(this.e2eMs, req.finishedMs - req.arrivalMs);
-    for (const v of req.interTokenMs) push(this.interTokenMs, v);
+    this.numPromptTokens += usage.promptTokens;
+    this.numGeneratedTokens += usage.completionTokens;
+    this.numCachedPromptTokens += usage.cachedTokens;
+    if (t.firstTokenMs !== undefined) push(this.ttftMs, t.firstTokenMs - t.arrivalMs);
+    if (t.scheduledMs !== undefined) push(this.queueMs, t.scheduledMs - t.arrivalMs);
+    if (t.finishedMs !== undefined) push(this.e2eMs, t.finishedMs - t.arrivalMs);
+    for (const v of t.interTokenMs) push(this.interTokenMs, v);
   }
 }

@@ -22,7 +22,11 @@ export class StopMatcher {
   #held = "";
   #stopped = false;
 
-  /** @param stops Stop strings (non-empty). */
+  /**
+   * Creates an instance.
+   *
+   * @param stops Stop strings (non-empty).
+   */
   constructor(stops: readonly string[]) {
     this.#stops = stops;
     this.#maxHold = Math.max(0, ...stops.map((s) => s.length - 1));

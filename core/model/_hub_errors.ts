@@ -34,6 +34,8 @@ export class HubError extends LoomError {
   /** The HTTP status, when the server answered. */
   readonly status: number | undefined;
   /**
+   * Creates an instance.
+   *
    * @param message What failed.
    * @param where Repository, file and HTTP status.
    * @param code Stable machine-readable code.
@@ -61,6 +63,8 @@ export class HubNotFoundError extends HubError {
   /** What is missing. */
   readonly what: "repo" | "revision" | "file";
   /**
+   * Creates an instance.
+   *
    * @param what What is missing.
    * @param message Details.
    * @param where Repository, file and HTTP status.
@@ -83,6 +87,8 @@ export class HubNotFoundError extends HubError {
  */
 export class HubAuthError extends HubError {
   /**
+   * Creates an instance.
+   *
    * @param message Details, with what to do.
    * @param where Repository, file and HTTP status.
    */
@@ -104,6 +110,8 @@ export class HubAuthError extends HubError {
  */
 export class HubOfflineError extends HubError {
   /**
+   * Creates an instance.
+   *
    * @param message Details (names the cache folder looked in).
    * @param where Repository and file.
    */

@@ -49,7 +49,11 @@ export class GgufWriter {
   readonly #tensors: PendingTensor[] = [];
   readonly #alignment: number;
 
-  /** @param alignment Tensor data alignment (written as `general.alignment` when not 32). */
+  /**
+   * Creates an instance.
+   *
+   * @param alignment Tensor data alignment (written as `general.alignment` when not 32).
+   */
   constructor(alignment = GGUF_DEFAULT_ALIGNMENT) {
     this.#alignment = alignment;
     if (alignment !== GGUF_DEFAULT_ALIGNMENT) this.add("general.alignment", "u32", alignment);

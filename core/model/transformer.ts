@@ -62,7 +62,7 @@ export class Transformer {
   private constructor(
     readonly config: ModelConfig,
     readonly backend: Backend,
-    readonly weights: TransformerWeights,
+    private readonly weights: TransformerWeights,
     private readonly scratch: Scratch,
     private readonly rope: RopeTable,
     maxBatchTokens: number,

@@ -95,6 +95,8 @@ export class Histogram {
   #count = 0;
 
   /**
+   * Creates an instance.
+   *
    * @param name Metric name (with unit suffix).
    * @param help One line of help.
    * @param bounds Upper bounds of the buckets, increasing (`+Inf` is added).

@@ -67,6 +67,8 @@ export class HttpError extends LoomError {
   readonly headers: Readonly<Record<string, string>>;
 
   /**
+   * Creates an instance.
+   *
    * @param status HTTP status code.
    * @param message What is wrong, for the client.
    * @param options Type, param, code and headers.

@@ -156,7 +156,11 @@ export class ChoiceCollector {
   /** One usage per finished prompt. */
   readonly usages: Usage[] = [];
 
-  /** @param numChoices Prompts × n. */
+  /**
+   * Creates an instance.
+   *
+   * @param numChoices Prompts × n.
+   */
   constructor(numChoices: number) {
     this.choices = Array.from({ length: numChoices }, (_, index) => ({
       index,

@@ -120,6 +120,8 @@ export class ChatTemplate {
   readonly #compiled = new Map<string, { program: Program; shadowed: Set<string> }>();
 
   /**
+   * Creates an instance.
+   *
    * @param source One template's text, or named templates.
    * @throws {TemplateError} When the default template does not parse.
    */
