@@ -65,6 +65,7 @@ export class ThreadPool {
   readonly #workers: Worker[];
   readonly #ctl: number;
   readonly #spinMicros: number;
+  #canPark = true;
 
   private constructor(
     heap: WasmHeap,
@@ -174,10 +175,16 @@ export class ThreadPool {
       done = Atomics.load(c, base + CTL.completed);
     }
     while (done < n) {
-      Atomics.store(c, base + CTL.mainWaiting, 1);
-      done = Atomics.load(c, base + CTL.completed);
-      if (done < n) Atomics.wait(c, base + CTL.completed, done, 10);
-      Atomics.store(c, base + CTL.mainWaiting, 0);
+      if (this.#canPark) {
+        Atomics.store(c, base + CTL.mainWaiting, 1);
+        done = Atomics.load(c, base + CTL.completed);
+        try {
+          if (done < n) Atomics.wait(c, base + CTL.completed, done, 10);
+        } catch {
+          this.#canPark = false; // a browser page's main thread may not block: spin instead
+        }
+        Atomics.store(c, base + CTL.mainWaiting, 0);
+      }
       done = Atomics.load(c, base + CTL.completed);
     }
   }

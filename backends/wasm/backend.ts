@@ -53,9 +53,9 @@ export interface WasmBackendOptions {
   readonly spinMicros?: number;
   /**
    * Matmul activations: `f32` (default; results match the reference backend to f32
-   * rounding) or `q8`: for Q4_0 and Q8_0 weights, activations are quantized per block of 32
-   * to int8 as llama.cpp does and multiplied in integers (faster decode; logits move by
-   * about 0.1, as llama.cpp's own do against F32 math).
+   * rounding) or `q8`: for Q4_0, Q8_0, Q4_K and Q6_K weights, activations are quantized per
+   * block of 32 to int8 as llama.cpp does and multiplied in integers (3–5× faster decode;
+   * logits move by about 0.1, as llama.cpp's own do against F32 math).
    */
   readonly activations?: "f32" | "q8";
 }
@@ -143,22 +143,25 @@ export class WasmBackend implements Backend {
   }
 
   /**
-   * Measures how fast the kernels read memory: sums `numBytes` of wasm memory `repeats`
-   * times on all threads and returns GB/s (the roofline of memory-bound decode).
+   * Measures how fast the kernels read memory: sums `numBytes` of wasm memory on all threads
+   * `repeats` times and returns the best GB/s (the roofline of memory-bound decode).
    */
-  measureReadBandwidth(numBytes = 256 << 20, repeats = 5): number {
+  measureReadBandwidth(numBytes = 256 << 20, repeats = 7): number {
     const rt = this.#rt, bytes = Math.ceil(numBytes / 64) * 64;
     const src = rt.heap.alloc(bytes, "bandwidth probe");
     const sums = rt.heap.alloc(4 * rt.pool.maxChunks, "bandwidth probe");
     rt.heap.u8.fill(1, src, src + bytes); // touch every page first
     rt.args.begin().u32(src).u32(bytes).u32(sums);
     rt.run("k_read", bytes);
-    const t0 = performance.now();
-    for (let i = 0; i < repeats; i++) rt.run("k_read", bytes);
-    const seconds = (performance.now() - t0) / 1000;
+    let best = Infinity;
+    for (let i = 0; i < repeats; i++) {
+      const t0 = performance.now();
+      rt.run("k_read", bytes);
+      best = Math.min(best, (performance.now() - t0) / 1000);
+    }
     rt.heap.free(sums);
     rt.heap.free(src);
-    return (bytes * repeats) / seconds / 1e9;
+    return bytes / best / 1e9;
   }
 
   /**
@@ -189,8 +192,8 @@ export class WasmBackend implements Backend {
       ptrs.push(dataPtr, scalesPtr);
       const staging = heap.alloc(need, `${what} (staging)`);
       heap.u8.set(bytes.subarray(0, need), staging);
-      const repack = info.dtype === "q8_0" ? exports.repack_q8_0 : exports.repack_q4_0;
-      repack(staging, numBlocks, dataPtr, scalesPtr);
+      if (info.dtype === "q8_0") exports.repack_q8_0(staging, numBlocks, dataPtr, scalesPtr);
+      else exports.repack_q4_0(staging, n, k / 32, dataPtr, scalesPtr);
       heap.free(staging);
     } else {
       dataPtr = heap.alloc(need, what);

@@ -12,10 +12,12 @@ runBackendConformance(
   () => WasmBackend.create({ numThreads: 1, simd: "simd" }),
   { skipModels: true },
 );
-// int8 activations (llama.cpp's numerics for Q4_0 / Q8_0): each x block is rounded to
-// 127 steps, so matmuls of those dtypes agree with the f32 reference to about 1% and logits
-// to about 0.1; the llama.cpp check then holds top-1 at confident steps, and top-5 logits
-// within 0.75 of F32 math (llama.cpp's own default numerics are up to 0.75 away).
+// int8 activations (llama.cpp's numerics for Q4_0 / Q8_0 / Q4_K / Q6_K): each x block is
+// rounded to 127 steps, so matmuls of those dtypes agree with the f32 reference to about 1%;
+// through the random test models logits drift up to 5% of their range. On the llama.cpp
+// fixtures top-1 holds at confident steps and top-5 logits stay within 0.75 of F32 math
+// (llama.cpp's own default numerics are up to 0.75 away; measured max 0.64). q8_test.ts
+// checks the int8 kernels exactly.
 runBackendConformance(
   "wasm, q8 activations, 2 threads",
   () => WasmBackend.create({ numThreads: 2, activations: "q8", minParallelWork: 0 }),

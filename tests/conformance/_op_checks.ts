@@ -20,7 +20,7 @@ import {
 function matmulShapes(dtype: DType): [number, number][] {
   const block = dtypeInfo(dtype).blockElements;
   if (block === 1) return [[13, 37], [8, 64]];
-  if (block === 32) return [[13, 64], [6, 96]];
+  if (block === 32) return [[13, 64], [6, 160]]; // 160: a whole group of 4 blocks + 1
   return [[9, 256], [4, 512]];
 }
 

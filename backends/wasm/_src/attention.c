@@ -9,8 +9,8 @@
  * k_attention splits work items (token, KV head) over threads; one item serves the whole
  * GQA group of query heads sharing that KV head, so each K/V row is read once per group. The
  * causal context of token i is positions 0 ..= positions[i], walked in chunks of CHUNK
- * positions with an online softmax, so per-thread scratch is bounded:
- * G·CHUNK scores + G·headDim accumulators + headDim for an f16 row.
+ * positions with an online softmax, so per-chunk scratch is bounded: G·CHUNK scores,
+ * G·headDim accumulators, 2·G running max/sum, 4 K rows and (f16 pools) CHUNK V rows in f32.
  */
 #include "common.h"
 
@@ -97,25 +97,29 @@ INLINE float dot(const float* a, const float* b, uint32_t n) {
   return s;
 }
 
-/* acc[0..n) = acc · corr + p · v */
-INLINE void axpy(float* acc, float p, const float* v, uint32_t n) {
-  v128_t pv = wasm_f32x4_splat(p);
-  uint32_t c = 0;
-  for (; c + 4 <= n; c += 4) {
-    wasm_v128_store(acc + c, MADD(pv, wasm_v128_load(v + c), wasm_v128_load(acc + c)));
-  }
-  for (; c < n; c++) acc[c] += p * v[c];
+/* [Σ lanes of a0, Σ a1, Σ a2, Σ a3] */
+INLINE v128_t hsum4(v128_t a0, v128_t a1, v128_t a2, v128_t a3) {
+  v128_t a = wasm_f32x4_add(wasm_i32x4_shuffle(a0, a1, 0, 4, 1, 5), wasm_i32x4_shuffle(a0, a1, 2, 6, 3, 7));
+  v128_t b = wasm_f32x4_add(wasm_i32x4_shuffle(a2, a3, 0, 4, 1, 5), wasm_i32x4_shuffle(a2, a3, 2, 6, 3, 7));
+  return wasm_f32x4_add(wasm_i32x4_shuffle(a, b, 0, 1, 4, 5), wasm_i32x4_shuffle(a, b, 2, 3, 6, 7));
+}
+
+/* Slot of context position j through a block table. */
+INLINE uint64_t slot_of(const int32_t* table, uint32_t j, uint32_t bs) {
+  return (uint64_t)(uint32_t)table[j / bs] * bs + j % bs;
 }
 
 EXPORT(k_attention)
 void k_attention(const AttnArgs* a, int ith, int nth) {
   uint32_t hd = a->head_dim, G = a->num_heads / a->num_kv_heads, bs = a->block_size;
-  uint32_t kv_dim = a->num_kv_heads * hd;
+  uint32_t kv_dim = a->num_kv_heads * hd, f16 = a->kv_f16;
+  int vec = hd % 4 == 0; /* SIMD paths need whole vectors per head */
   float* scores = a->scratch + (uint64_t)ith * a->scratch_stride; /* [G, CHUNK] */
   float* acc = scores + G * CHUNK;                                 /* [G, hd] */
   float* mx = acc + G * hd;                                        /* [G] running max */
   float* sum = mx + G;                                             /* [G] running sum */
-  float* kbuf = sum + G;                                           /* [hd] */
+  float* kbuf = sum + G;                                           /* [4, hd] */
+  float* vbuf = kbuf + 4 * hd;                                     /* [CHUNK, hd] (f16 pools) */
   uint32_t lo, hi;
   share_of(a->num_tokens * a->num_kv_heads, ith, nth, &lo, &hi);
   for (uint32_t item = lo; item < hi; item++) {
@@ -130,22 +134,43 @@ void k_attention(const AttnArgs* a, int ith, int nth) {
     }
     for (uint32_t c0 = 0; c0 < ctx; c0 += CHUNK) {
       uint32_t cn = ctx - c0 < CHUNK ? ctx - c0 : CHUNK;
-      /* 1. scores s[g][j] = q_g · k_j · scale */
-      for (uint32_t jj = 0; jj < cn; jj++) {
-        uint32_t j = c0 + jj;
-        uint64_t slot = (uint64_t)(uint32_t)table[j / bs] * bs + j % bs;
-        const float* k = cache_row(a->k_cache, slot * kv_dim + kvh * hd, hd, a->kv_f16, kbuf);
+      /* 1. scores s[g][j] = q_g · k_j · scale, four positions at a time */
+      uint32_t jj = 0;
+      if (vec) {
+        for (; jj + 4 <= cn; jj += 4) {
+          const float* k[4];
+          for (int t = 0; t < 4; t++) {
+            uint64_t slot = slot_of(table, c0 + jj + t, bs);
+            k[t] = cache_row(a->k_cache, slot * kv_dim + kvh * hd, hd, f16, kbuf + t * hd);
+          }
+          for (uint32_t g = 0; g < G; g++) {
+            const float* qg = q + g * hd;
+            v128_t s0 = wasm_f32x4_splat(0), s1 = s0, s2 = s0, s3 = s0;
+            for (uint32_t c = 0; c < hd; c += 4) {
+              v128_t qv = wasm_v128_load(qg + c);
+              s0 = MADD(qv, wasm_v128_load(k[0] + c), s0);
+              s1 = MADD(qv, wasm_v128_load(k[1] + c), s1);
+              s2 = MADD(qv, wasm_v128_load(k[2] + c), s2);
+              s3 = MADD(qv, wasm_v128_load(k[3] + c), s3);
+            }
+            wasm_v128_store(scores + g * CHUNK + jj,
+                            wasm_f32x4_mul(hsum4(s0, s1, s2, s3), wasm_f32x4_splat(a->scale)));
+          }
+        }
+      }
+      for (; jj < cn; jj++) {
+        uint64_t slot = slot_of(table, c0 + jj, bs);
+        const float* k = cache_row(a->k_cache, slot * kv_dim + kvh * hd, hd, f16, kbuf);
         for (uint32_t g = 0; g < G; g++) scores[g * CHUNK + jj] = dot(q + g * hd, k, hd) * a->scale;
       }
-      /* 2. online softmax: rescale what came before to the new running max */
+      /* 2. online softmax: p = e^(s − max), rescaling what came before to the new max */
       for (uint32_t g = 0; g < G; g++) {
         float* s = scores + g * CHUNK;
         float m = mx[g];
-        for (uint32_t jj = 0; jj < cn; jj++) m = s[jj] > m ? s[jj] : m;
+        for (jj = 0; jj < cn; jj++) m = s[jj] > m ? s[jj] : m;
         float corr = mx[g] == -__builtin_inff() ? 0.0f : exp_f32(mx[g] - m);
         v128_t mv = wasm_f32x4_splat(m), part = wasm_f32x4_splat(0);
-        uint32_t jj = 0;
-        for (; jj + 4 <= cn; jj += 4) {
+        for (jj = 0; jj + 4 <= cn; jj += 4) {
           v128_t e = exp_f32x4(wasm_f32x4_sub(wasm_v128_load(s + jj), mv));
           wasm_v128_store(s + jj, e);
           part = wasm_f32x4_add(part, e);
@@ -158,12 +183,42 @@ void k_attention(const AttnArgs* a, int ith, int nth) {
           for (uint32_t c = 0; c < hd; c++) acc[g * hd + c] *= corr;
         }
       }
-      /* 3. acc_g += Σ_j p[g][j] · v_j */
-      for (uint32_t jj = 0; jj < cn; jj++) {
-        uint32_t j = c0 + jj;
-        uint64_t slot = (uint64_t)(uint32_t)table[j / bs] * bs + j % bs;
-        const float* v = cache_row(a->v_cache, slot * kv_dim + kvh * hd, hd, a->kv_f16, kbuf);
-        for (uint32_t g = 0; g < G; g++) axpy(acc + g * hd, scores[g * CHUNK + jj], v, hd);
+      /* 3. acc_g += Σ_j p[g][j] · v_j: V rows as f32 (converted once per tile), then per
+       * head and 16-dim slice the sum over j runs in registers */
+      const float* vrow[CHUNK];
+      for (jj = 0; jj < cn; jj++) {
+        uint64_t slot = slot_of(table, c0 + jj, bs);
+        vrow[jj] = cache_row(a->v_cache, slot * kv_dim + kvh * hd, hd, f16, vbuf + jj * hd);
+      }
+      for (uint32_t g = 0; g < G; g++) {
+        const float* p = scores + g * CHUNK;
+        float* out = acc + g * hd;
+        uint32_t c = 0;
+        if (vec) {
+          for (; c + 16 <= hd; c += 16) {
+            v128_t o0 = wasm_v128_load(out + c), o1 = wasm_v128_load(out + c + 4);
+            v128_t o2 = wasm_v128_load(out + c + 8), o3 = wasm_v128_load(out + c + 12);
+            for (jj = 0; jj < cn; jj++) {
+              v128_t pv = wasm_f32x4_splat(p[jj]);
+              const float* v = vrow[jj] + c;
+              o0 = MADD(pv, wasm_v128_load(v), o0);
+              o1 = MADD(pv, wasm_v128_load(v + 4), o1);
+              o2 = MADD(pv, wasm_v128_load(v + 8), o2);
+              o3 = MADD(pv, wasm_v128_load(v + 12), o3);
+            }
+            wasm_v128_store(out + c, o0), wasm_v128_store(out + c + 4, o1);
+            wasm_v128_store(out + c + 8, o2), wasm_v128_store(out + c + 12, o3);
+          }
+          for (; c < hd; c += 4) {
+            v128_t o0 = wasm_v128_load(out + c);
+            for (jj = 0; jj < cn; jj++) o0 = MADD(wasm_f32x4_splat(p[jj]), wasm_v128_load(vrow[jj] + c), o0);
+            wasm_v128_store(out + c, o0);
+          }
+        } else {
+          for (jj = 0; jj < cn; jj++) {
+            for (c = 0; c < hd; c++) out[c] += p[jj] * vrow[jj][c];
+          }
+        }
       }
     }
     for (uint32_t g = 0; g < G; g++) {

@@ -36,8 +36,12 @@ enum {
 /*
  * A weight resident in memory. `data` holds rows of `k` values in the stored format, except
  * Q8_0 and Q4_0, which are repacked at load into a quant plane (`data`: Q8_0 int8 [n, k];
- * Q4_0 nibbles [n, k/2] in GGML's in-block order) and an f32 scale plane (`scales`,
- * [n, k/32]).
+ * Q4_0 nibbles [n, k/2], see below) and an f32 scale plane (`scales`, [n, k/32]).
+ *
+ * Q4_0 rows are interleaved in groups of 4 blocks (64 bytes): 32-bit word m (0..3) of block
+ * k (0..3) sits at word 4m + k, so a 16-byte vector holds the same 4 bytes of 4 blocks and
+ * an int8 dot product's lane k sums block k alone (see matmul_q8.c). Blocks after the last
+ * whole group stay as they are. quad_transpose converts either way.
  */
 typedef struct {
   uint32_t dtype;
@@ -116,6 +120,14 @@ INLINE uint32_t rd_u32(const uint8_t* p) {
   return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
 }
 INLINE float rd_f16(const uint8_t* p) { return f16_to_f32(rd_u16(p)); }
+
+/* 4×4 transpose of 32-bit lanes: (de)interleaves a group of 4 Q4_0 blocks. */
+INLINE void quad_transpose(v128_t* p) {
+  v128_t t0 = wasm_i32x4_shuffle(p[0], p[1], 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(p[2], p[3], 0, 4, 1, 5);
+  v128_t t2 = wasm_i32x4_shuffle(p[0], p[1], 2, 6, 3, 7), t3 = wasm_i32x4_shuffle(p[2], p[3], 2, 6, 3, 7);
+  p[0] = wasm_i32x4_shuffle(t0, t1, 0, 1, 4, 5), p[1] = wasm_i32x4_shuffle(t0, t1, 2, 3, 6, 7);
+  p[2] = wasm_i32x4_shuffle(t2, t3, 0, 1, 4, 5), p[3] = wasm_i32x4_shuffle(t2, t3, 2, 3, 6, 7);
+}
 
 /* ---- arithmetic ---- */
 

@@ -67,15 +67,23 @@ static void row_q8_0(const int8_t* qs, const float* sc, uint32_t k, float* y) {
   }
 }
 
-/* Repacked Q4_0: nibble plane (low nibbles values 0..15, high 16..31) + f32 scales. */
+/* One Q4_0 block's 16 bytes (low nibbles values 0..15, high 16..31) · d → 32 values. */
+INLINE void put_q4_0(float* y, v128_t q, float d) {
+  v128_t mask = wasm_i8x16_splat(0x0f), eight = wasm_i8x16_splat(8), dv = wasm_f32x4_splat(d);
+  put_i8x16(y, wasm_i8x16_sub(wasm_v128_and(q, mask), eight), dv);
+  put_i8x16(y + 16, wasm_i8x16_sub(wasm_u8x16_shr(q, 4), eight), dv);
+}
+
+/* Repacked Q4_0: interleaved nibble plane (see common.h) + f32 scales. */
 static void row_q4_0(const uint8_t* qs, const float* sc, uint32_t k, float* y) {
-  v128_t mask = wasm_i8x16_splat(0x0f), eight = wasm_i8x16_splat(8);
-  for (uint32_t b = 0; b < k / 32; b++, qs += 16, y += 32) {
-    v128_t d = wasm_f32x4_splat(sc[b]);
-    v128_t q = wasm_v128_load(qs);
-    put_i8x16(y, wasm_i8x16_sub(wasm_v128_and(q, mask), eight), d);
-    put_i8x16(y + 16, wasm_i8x16_sub(wasm_u8x16_shr(q, 4), eight), d);
+  uint32_t nb = k / 32, b = 0;
+  for (; b + 4 <= nb; b += 4, qs += 64) {
+    v128_t p[4] = {wasm_v128_load(qs), wasm_v128_load(qs + 16), wasm_v128_load(qs + 32),
+                   wasm_v128_load(qs + 48)};
+    quad_transpose(p);
+    for (int i = 0; i < 4; i++) put_q4_0(y + 32 * (b + i), p[i], sc[b + i]);
   }
+  for (; b < nb; b++, qs += 16) put_q4_0(y + 32 * b, wasm_v128_load(qs), sc[b]);
 }
 
 static void row_q4_1(const uint8_t* x, uint32_t k, float* y) {
@@ -297,11 +305,25 @@ void repack_q8_0(const uint8_t* src, uint32_t num_blocks, int8_t* qs, float* sca
   }
 }
 
+/* Q4_0 rows of `blocks_per_row` blocks, interleaved in groups of 4 (see common.h). */
 EXPORT(repack_q4_0)
-void repack_q4_0(const uint8_t* src, uint32_t num_blocks, uint8_t* qs, float* scales) {
-  for (uint32_t b = 0; b < num_blocks; b++, src += 18, qs += 16) {
-    scales[b] = rd_f16(src);
-    wasm_v128_store(qs, wasm_v128_load(src + 2));
+void repack_q4_0(const uint8_t* src, uint32_t num_rows, uint32_t blocks_per_row, uint8_t* qs,
+                 float* scales) {
+  for (uint32_t r = 0; r < num_rows; r++) {
+    uint32_t b = 0;
+    for (; b + 4 <= blocks_per_row; b += 4, src += 4 * 18, qs += 64, scales += 4) {
+      v128_t p[4];
+      for (int i = 0; i < 4; i++) {
+        scales[i] = rd_f16(src + 18 * i);
+        p[i] = wasm_v128_load(src + 18 * i + 2);
+      }
+      quad_transpose(p);
+      for (int i = 0; i < 4; i++) wasm_v128_store(qs + 16 * i, p[i]);
+    }
+    for (; b < blocks_per_row; b++, src += 18, qs += 16, scales++) {
+      scales[0] = rd_f16(src);
+      wasm_v128_store(qs, wasm_v128_load(src + 2));
+    }
   }
 }
 

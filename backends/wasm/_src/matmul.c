@@ -134,18 +134,27 @@ static float vec_q8_0(const WeightDesc* w, uint32_t row, const float* x) {
   return hsum(acc);
 }
 
+/* One Q4_0 block (16 bytes of nibbles) · 32 x values, times d, added to acc. */
+INLINE v128_t madd_q4_0(v128_t q, const float* x, float d, v128_t acc) {
+  v128_t mask = wasm_i8x16_splat(0x0f), eight = wasm_i8x16_splat(8);
+  v128_t s = madd_i8x16(wasm_i8x16_sub(wasm_v128_and(q, mask), eight), x, wasm_f32x4_splat(0));
+  s = madd_i8x16(wasm_i8x16_sub(wasm_u8x16_shr(q, 4), eight), x + 16, s);
+  return MADD(s, wasm_f32x4_splat(d), acc);
+}
+
+/* Repacked Q4_0 rows are interleaved in groups of 4 blocks (common.h). */
 static float vec_q4_0(const WeightDesc* w, uint32_t row, const float* x) {
   const uint8_t* qs = w->data + (uint64_t)row * w->row_bytes;
   const float* sc = w->scales + row * (w->k / 32);
-  v128_t mask = wasm_i8x16_splat(0x0f), eight = wasm_i8x16_splat(8);
+  uint32_t nb = w->k / 32, b = 0;
   v128_t acc = wasm_f32x4_splat(0);
-  for (uint32_t b = 0; b < w->k / 32; b++, qs += 16, x += 32) {
-    v128_t q = wasm_v128_load(qs);
-    v128_t s = wasm_f32x4_splat(0);
-    s = madd_i8x16(wasm_i8x16_sub(wasm_v128_and(q, mask), eight), x, s);
-    s = madd_i8x16(wasm_i8x16_sub(wasm_u8x16_shr(q, 4), eight), x + 16, s);
-    acc = MADD(s, wasm_f32x4_splat(sc[b]), acc);
+  for (; b + 4 <= nb; b += 4, qs += 64) {
+    v128_t p[4] = {wasm_v128_load(qs), wasm_v128_load(qs + 16), wasm_v128_load(qs + 32),
+                   wasm_v128_load(qs + 48)};
+    quad_transpose(p);
+    for (int i = 0; i < 4; i++) acc = madd_q4_0(p[i], x + 32 * (b + i), sc[b + i], acc);
   }
+  for (; b < nb; b++, qs += 16) acc = madd_q4_0(wasm_v128_load(qs), x + 32 * b, sc[b], acc);
   return hsum(acc);
 }
 

@@ -1,0 +1,55 @@
+/**
+ * The int8-activation kernels are exact where the activations quantize exactly: integer
+ * values with a ±127 in every block of 32 get d = 1, so `activations: "q8"` must then match
+ * `activations: "f32"` to f32 rounding, for every dtype with an int8 kernel and both builds.
+ */
+import { WasmBackend } from "@loom/wasm";
+import type { DType } from "@loom/core";
+import {
+  assertClose,
+  randomWeightBytes,
+  Rng,
+  tensorInfo,
+} from "../../tests/conformance/_helpers.ts";
+
+for (const simd of ["relaxed", "simd"] as const) {
+  Deno.test(`wasm q8 kernels equal f32 on exactly quantized activations (${simd})`, async () => {
+    const f32 = await WasmBackend.create({ numThreads: 1, simd });
+    const q8 = await WasmBackend.create({
+      numThreads: 2,
+      simd,
+      activations: "q8",
+      minParallelWork: 0,
+    });
+    try {
+      const rng = new Rng(5);
+      for (const dtype of ["q4_0", "q8_0", "q4_k", "q6_k"] as DType[]) {
+        const [n, k] = [7, 512];
+        const bytes = randomWeightBytes(dtype, n * k, rng);
+        const info = tensorInfo(`w_${dtype}`, dtype, [n, k]);
+        const wf = await f32.loadWeight(info, bytes.slice()),
+          wq = await q8.loadWeight(info, bytes.slice());
+        for (const rows of [1, 3, 4, 6]) {
+          const x = new Float32Array(rows * k).map(() => rng.int(255) - 127);
+          for (let b = 0; b < x.length; b += 32) x[b + rng.int(32)] = rng.next() < 0.5 ? 127 : -127;
+          const [xf, xq, of, oq] = [
+            f32.alloc(rows, k),
+            q8.alloc(rows, k),
+            f32.alloc(rows, n),
+            q8.alloc(rows, n),
+          ];
+          f32.write(xf!, x), q8.write(xq!, x);
+          f32.ops.matmul(of!, xf!, wf, rows);
+          q8.ops.matmul(oq!, xq!, wq, rows);
+          assertClose(await q8.read(oq!, rows), await f32.read(of!, rows), {
+            atol: 1e-4,
+            rtol: 1e-5,
+          }, `${dtype} × ${rows}`);
+        }
+      }
+    } finally {
+      f32.dispose();
+      q8.dispose();
+    }
+  });
+}
