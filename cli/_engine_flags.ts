@@ -19,7 +19,7 @@ import { createBackend } from "./_backends.ts";
 /** `node:util` parseArgs options of the shared flags. */
 export const ENGINE_OPTIONS = {
   model: { type: "string" },
-  backend: { type: "string", default: "reference" },
+  backend: { type: "string", default: "auto" },
   scheduler: { type: "string", default: "fcfs" },
   "kv-blocks": { type: "string" },
   "kv-memory": { type: "string" },
@@ -32,7 +32,8 @@ export const ENGINE_OPTIONS = {
 export const ENGINE_HELP = `Model and engine options:
   --model PATH|hf:REPO   GGUF file, Hugging Face folder or hf:ORG/REPO[/FILE]
                          (default: the built-in demo model, generated in memory)
-  --backend NAME         compute backend (default reference)
+  --backend NAME         reference, wasm, webgpu or auto (default: auto = WebGPU on a
+                         hardware adapter, else WASM)
   --scheduler NAME       fcfs (default), preemptive or slo
   --kv-blocks N          KV-cache blocks (default: 4 full contexts, at most --kv-memory)
   --kv-memory SIZE       KV-cache memory, e.g. 512MiB or 2GiB (default 1GiB)

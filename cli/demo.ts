@@ -19,7 +19,7 @@ Options:
   --max-tokens N      tokens to generate (default 32)
   --temperature T     sampling temperature (default 0: greedy)
   --seed S            sampling seed
-  --backend NAME      reference (default)
+  --backend NAME      reference, wasm, webgpu or auto (default)
   --help              this text
 `;
 
@@ -33,7 +33,7 @@ export async function demo(args: string[]): Promise<number> {
       "max-tokens": { type: "string", default: "32" },
       temperature: { type: "string", default: "0" },
       seed: { type: "string" },
-      backend: { type: "string", default: "reference" },
+      backend: { type: "string", default: "auto" },
       help: { type: "boolean", default: false },
     },
   });
