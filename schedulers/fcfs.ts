@@ -38,6 +38,11 @@ export class FcfsScheduler implements Scheduler {
   readonly #preemption: "recompute" | "swap";
   readonly #maxChunk: number;
 
+  /**
+   * Creates the scheduler.
+   *
+   * @param options Preemption mode and prefill chunk limit.
+   */
   constructor(options: FcfsOptions = {}) {
     this.#preemption = options.preemption ?? "recompute";
     this.#maxChunk = options.maxPrefillChunk ?? Infinity;

@@ -31,6 +31,8 @@ export class WasmMemoryError extends BackendError {
   /** The limit (4 GiB). */
   readonly limitBytes: number;
   /**
+   * Creates the error.
+   *
    * @param what What was being allocated.
    * @param requestedBytes Its size.
    * @param usedBytes Bytes already in use.

@@ -13,6 +13,5 @@
  * @module
  */
 export * from "./backend.ts";
-export { createWasmOps } from "./ops.ts";
 export { WasmMemoryError } from "./_heap.ts";
 export type { SimdLevel } from "./_kernels.ts";

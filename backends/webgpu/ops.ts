@@ -61,6 +61,11 @@ export class WebGpuOps implements Ops {
   readonly #specs: ReturnType<typeof kernelSpecs>;
   readonly #cache = new Map<string, Pipeline>();
 
+  /**
+   * Creates the ops over the backend's device, pipelines and buffers.
+   *
+   * @param ctx The backend's shared state.
+   */
   constructor(ctx: OpsContext) {
     this.#ctx = ctx;
     this.#specs = kernelSpecs(ctx.sizes);

@@ -16,7 +16,19 @@ export const GgufType = {
 } as const;
 
 /** Name of a scalar GGUF metadata type. */
-export type GgufScalarType = Exclude<keyof typeof GgufType, "array">;
+export type GgufScalarType =
+  | "u8"
+  | "i8"
+  | "u16"
+  | "i16"
+  | "u32"
+  | "i32"
+  | "f32"
+  | "bool"
+  | "string"
+  | "u64"
+  | "i64"
+  | "f64";
 
 /** Byte sizes of fixed-size GGUF scalar types. */
 export const GGUF_SCALAR_BYTES: Readonly<Record<number, number>> = {

@@ -14,12 +14,16 @@ import {
   GgufType,
 } from "./_gguf_types.ts";
 
-type Scalar = number | bigint | boolean | string;
+/** A scalar GGUF metadata value. */
+export type GgufScalar = number | bigint | boolean | string;
+
+/** Name of a scalar GGUF metadata type (`u32`, `f32`, `string`, ...). */
+export type { GgufScalarType };
 
 interface Entry {
   key: string;
   type: GgufScalarType;
-  value: Scalar | readonly Scalar[];
+  value: GgufScalar | readonly GgufScalar[];
   isArray: boolean;
 }
 
@@ -60,13 +64,13 @@ export class GgufWriter {
   }
 
   /** Adds a scalar metadata value of the given GGUF type. */
-  add(key: string, type: GgufScalarType, value: Scalar): this {
+  add(key: string, type: GgufScalarType, value: GgufScalar): this {
     this.#entries.push({ key, type, value, isArray: false });
     return this;
   }
 
   /** Adds an array metadata value whose elements have the given GGUF type. */
-  addArray(key: string, type: GgufScalarType, values: readonly Scalar[]): this {
+  addArray(key: string, type: GgufScalarType, values: readonly GgufScalar[]): this {
     this.#entries.push({ key, type, value: values, isArray: true });
     return this;
   }
@@ -109,7 +113,7 @@ export class GgufWriter {
       u64(b.length);
       push(b);
     };
-    const scalar = (type: GgufScalarType, v: Scalar) => {
+    const scalar = (type: GgufScalarType, v: GgufScalar) => {
       const id = GgufType[type];
       if (type === "string") return str(String(v));
       const n = GGUF_SCALAR_BYTES[id] ?? 0;
@@ -148,14 +152,14 @@ export class GgufWriter {
     for (const e of this.#entries) {
       str(e.key);
       if (e.isArray) {
-        const values = e.value as readonly Scalar[];
+        const values = e.value as readonly GgufScalar[];
         u32(GgufType.array);
         u32(GgufType[e.type]);
         u64(values.length);
         for (const v of values) scalar(e.type, v);
       } else {
         u32(GgufType[e.type]);
-        scalar(e.type, e.value as Scalar);
+        scalar(e.type, e.value as GgufScalar);
       }
     }
     const align = (n: number) => Math.ceil(n / this.#alignment) * this.#alignment;

@@ -35,7 +35,8 @@ const DEFAULTS: Readonly<
   qwen3: { maxPos: 32768, eps: 1e-6, headDim: 128 },
 };
 
-type Json = Record<string, unknown>;
+/** A parsed JSON object. */
+export type Json = Record<string, unknown>;
 
 function isObject(v: unknown): v is Json {
   return typeof v === "object" && v !== null && !Array.isArray(v);

@@ -14,8 +14,11 @@ export const MAX_CHAT_MESSAGES = 4096;
 
 /** One message as the chat template sees it (extra keys such as `tool_calls` kept). */
 export interface ChatRequestMessage {
+  /** `system`, `user`, `assistant`, `tool`, ... */
   readonly role: string;
+  /** Text content (content parts joined), or null. */
   readonly content: string | null;
+  /** Other fields the template may read. */
   readonly [key: string]: unknown;
 }
 

@@ -15,6 +15,7 @@ import {
 
 /** The body of an OpenAI-style error response. */
 export interface OpenAiErrorBody {
+  /** What went wrong: message, type, parameter and code. */
   readonly error: {
     readonly message: string;
     readonly type: string;

@@ -9,9 +9,13 @@ import type { Tokenizer } from "../tokenizer/tokenizer.ts";
 
 /** OpenAI's `usage` object. */
 export interface OpenAiUsage {
+  /** Prompt tokens. */
   readonly prompt_tokens: number;
+  /** Generated tokens over all choices. */
   readonly completion_tokens: number;
+  /** Their sum. */
   readonly total_tokens: number;
+  /** Prompt tokens served from the prefix cache. */
   readonly prompt_tokens_details: { readonly cached_tokens: number };
 }
 
@@ -20,21 +24,29 @@ export type TokenLogprobs = NonNullable<GenerationDelta["logprobs"]>[number];
 
 /** A token in the chat layout. */
 export interface ChatTokenLogprob {
+  /** The token's text. */
   readonly token: string;
+  /** Its UTF-8 bytes. */
   readonly bytes: number[];
+  /** Its log-probability. */
   readonly logprob: number;
 }
 
 /** Chat-layout log-probabilities. */
 export interface ChatLogprobs {
+  /** One entry per generated token, with its top alternatives. */
   readonly content: (ChatTokenLogprob & { readonly top_logprobs: ChatTokenLogprob[] })[];
 }
 
 /** Completions-layout log-probabilities. */
 export interface CompletionLogprobs {
+  /** Token texts. */
   readonly tokens: string[];
+  /** Their log-probabilities. */
   readonly token_logprobs: number[];
+  /** Top alternatives per token, text → log-probability. */
   readonly top_logprobs: Record<string, number>[];
+  /** Character offset of each token in the text. */
   readonly text_offset: number[];
 }
 
@@ -131,10 +143,15 @@ export function completionLogprobs(
 
 /** One whole choice, collected from deltas. */
 export interface CollectedChoice {
+  /** Choice index. */
   readonly index: number;
+  /** Text so far. */
   text: string;
+  /** Token ids so far. */
   readonly tokenIds: number[];
+  /** Log-probabilities so far, when asked. */
   readonly logprobs: TokenLogprobs[];
+  /** Why it ended, once it has. */
   finishReason: string | undefined;
 }
 

@@ -21,6 +21,9 @@ import {
   tokenIds,
 } from "./_fields.ts";
 
+/** A parsed JSON request body (an object). */
+export type { Body } from "./_fields.ts";
+
 /** What both endpoints parse from a request body. */
 export interface GenerationRequest {
   /** The model asked for, when given. */

@@ -95,7 +95,9 @@ export interface RenderOptions {
 
 /** One named template, as `tokenizer_config.json` lists them. */
 export interface NamedChatTemplate {
+  /** Its name (`default`, `tool_use`, `rag`, ...). */
   readonly name: string;
+  /** The Jinja source. */
   readonly template: string;
 }
 
