@@ -10,7 +10,7 @@ import { SimClock } from "./clock.ts";
 import type { CostModel } from "./cost_model.ts";
 import { SimModel } from "./model.ts";
 import { promptIds, type TraceRequest } from "./trace.ts";
-import { nextTurn, trimEngineSamples, withFastZeroTimers } from "./_engine_workarounds.ts";
+import { nextTurn } from "./_next_turn.ts";
 import { consume, type RequestRecord } from "./_records.ts";
 
 export type { RequestRecord };
@@ -73,7 +73,7 @@ export async function replayTrace(
 ): Promise<ReplayResult> {
   const wall0 = performance.now();
   const clock = new SimClock();
-  const watch = watchForStalls(options.scheduler, () => trimEngineSamples(engine));
+  const watch = watchForStalls(options.scheduler, () => {});
   const model = new SimModel({ clock, costModel: options.costModel ?? "reference-demo" });
   const engine = new Engine({
     model,
@@ -104,7 +104,7 @@ export async function replayTrace(
       consumers.push(consume(r, i, stream, records, clock.nowMs));
     });
   });
-  await withFastZeroTimers(async () => {
+  await (async () => {
     for (;;) {
       if (engine.numRequests === 0) {
         if (!clock.runNext()) break; // idle: jump to the next arrival
@@ -123,7 +123,7 @@ export async function replayTrace(
       }
     }
     await Promise.all(consumers);
-  });
+  })();
   const m = engine.metrics();
   const first = trace[0]?.arrivalMs ?? 0;
   let last = first;

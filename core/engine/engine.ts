@@ -20,6 +20,7 @@ import type { EngineModel } from "./engine_model.ts";
 import { chatPromptIds, type ChatPromptOptions, type ConversationMessage } from "./chat_prompt.ts";
 import { makeCacheView } from "./_cache_view.ts";
 import { validatePlan } from "./_validate_plan.ts";
+import { Turns } from "./_turn.ts";
 import { RequestState } from "./_request.ts";
 import type { GenerationDelta } from "./request_state.ts";
 import { sampleToken } from "./sampler.ts";
@@ -269,6 +270,15 @@ export class Engine {
   }
 
   async #run(): Promise<void> {
+    const turns = new Turns();
+    try {
+      await this.#runSteps(turns);
+    } finally {
+      turns.close();
+    }
+  }
+
+  async #runSteps(turns: Turns): Promise<void> {
     while (this.#seqs.size > 0) {
       let ran: boolean;
       try {
@@ -281,7 +291,7 @@ export class Engine {
         return;
       }
       // let I/O run between steps; when nothing could run, wait for an arrival or abort
-      if (ran) await new Promise((r) => setTimeout(r, 0));
+      if (ran) await turns.next();
       else await new Promise<void>((r) => (this.#wake = r));
       this.#wake = undefined;
     }
@@ -304,14 +314,15 @@ export class Engine {
     };
   }
 
-  /** Runs one step; returns whether any token was computed. */
+  /** Runs one step; returns whether it changed anything (ran tokens, rejected, preempted). */
   async step(): Promise<boolean> {
     const plan = this.scheduler.schedule(this.context());
     validatePlan(plan, this.#seqs, this);
     const t0 = this.now();
     await this.#applyPreemptionsAndRejections(plan);
     const { chunks, seqs } = await this.#prepareRuns(plan);
-    if (chunks.length === 0) return false;
+    // a plan that only rejected or preempted still changed the state: schedule again
+    if (chunks.length === 0) return plan.reject.length > 0 || plan.preempt.length > 0;
     const batch = buildForwardBatch(chunks, this.cache.blockSize);
     const logits = await this.model.forward(batch, this.pool);
     const now = this.now();
