@@ -17,3 +17,5 @@ export * from "./fcfs.ts";
 export * from "./preemptive.ts";
 export * from "./slo_aware.ts";
 export * from "./step_time.ts";
+export type { MlfqOptions } from "./_mlfq.ts";
+export type { PreemptionMode } from "./_plan_builder.ts";

@@ -49,7 +49,11 @@ export class PreemptiveScheduler implements Scheduler {
   readonly #maxChunk: number;
   readonly #withinClass: boolean;
 
-  /** @param options Levels, quanta, preemption mode. */
+  /**
+   * Creates the scheduler.
+   *
+   * @param options Levels, quanta, preemption mode.
+   */
   constructor(options: PreemptiveOptions = {}) {
     const numLevels = options.numLevels ?? 4;
     const baseQuantum = options.baseQuantum ?? 32;

@@ -77,7 +77,11 @@ export class SloAwareScheduler implements Scheduler {
   readonly #late = new Set<number>();
   readonly #recorder: StepRecorder;
 
-  /** @param options Default targets, admission mode, step-time model, chunking. */
+  /**
+   * Creates the scheduler.
+   *
+   * @param options Default targets, admission mode, step-time model, chunking.
+   */
   constructor(options: SloAwareOptions = {}) {
     this.#targets = { ttftMs: options.defaultTtftMs, tpotMs: options.defaultTpotMs };
     this.#reject = (options.admission ?? "reject") === "reject";

@@ -44,6 +44,8 @@ export class StepTimeModel {
   numObserved = 0;
 
   /**
+   * Creates the model.
+   *
    * @param prior Starting coefficients.
    * @param learn Refine them from observations (default true).
    */
