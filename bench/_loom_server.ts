@@ -1,0 +1,63 @@
+/**
+ * Loom's OpenAI-compatible server as `bench:serve --spawn loom` runs it: the same handler as
+ * `deno task serve`, over any bench backend (`loom serve` has no `--backend wasm` yet), with
+ * an f16 KV cache as llama.cpp uses, and the chunked-prefill budget as a flag.
+ *
+ * ```sh
+ * deno run -A bench/_loom_server.ts --model bench/.models/loom-bench-135m-q8_0-v1.gguf \
+ *   --backend wasm --threads 2 --port 8000 --max-batch-tokens 256 --kv-blocks 256
+ * ```
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { createHandler, Engine, Model, PagedCacheManager } from "@loom/core";
+import { createScheduler } from "../cli/_engine_flags.ts";
+import { createBenchBackend } from "./_loom_decode.ts";
+
+if (import.meta.main) {
+  const { values: a } = parseArgs({
+    args: Deno.args,
+    options: {
+      model: { type: "string" },
+      backend: { type: "string", default: "wasm" },
+      threads: { type: "string", default: String(navigator.hardwareConcurrency) },
+      activations: { type: "string", default: "q8" },
+      port: { type: "string", default: "8000" },
+      scheduler: { type: "string", default: "fcfs" },
+      "kv-blocks": { type: "string", default: "512" },
+      "block-size": { type: "string", default: "16" },
+      "max-batch-tokens": { type: "string", default: "256" },
+      "max-seqs": { type: "string", default: "64" },
+    },
+  });
+  if (!a.model) throw new Error("--model is required");
+  const backend = await createBenchBackend(
+    a.backend,
+    Number(a.threads),
+    a.activations as "f32" | "q8",
+  );
+  const maxBatchTokens = Number(a["max-batch-tokens"]);
+  const model = await Model.load(a.model, {
+    backend,
+    maxBatchTokens,
+    maxLogitRows: Number(a["max-seqs"]),
+  });
+  const engine = new Engine({
+    model,
+    cache: new PagedCacheManager({
+      numBlocks: Number(a["kv-blocks"]),
+      blockSize: Number(a["block-size"]),
+    }),
+    scheduler: createScheduler(a.scheduler),
+    kvDType: "f16",
+    maxBatchTokens,
+    maxBatchSeqs: Number(a["max-seqs"]),
+  });
+  const handler = createHandler(engine);
+  Deno.serve({
+    hostname: "127.0.0.1",
+    port: Number(a.port),
+    onListen: ({ port }) => console.error(`loom (${backend.name}) listening on ${port}`),
+  }, handler);
+}
