@@ -24,6 +24,7 @@ import {
   buildForwardBatch,
   byteLengthOf,
   type DType,
+  DTYPES,
   MemoryWeightSource,
   type ModelConfig,
   Transformer,
@@ -31,22 +32,6 @@ import {
 } from "@loom/core";
 import { WasmBackend } from "@loom/wasm";
 import { randomWeightBytes, Rng } from "../tests/conformance/_helpers.ts";
-
-const ALL: DType[] = [
-  "f32",
-  "f16",
-  "bf16",
-  "q8_0",
-  "q4_0",
-  "q4_1",
-  "q5_0",
-  "q5_1",
-  "q2_k",
-  "q3_k",
-  "q4_k",
-  "q5_k",
-  "q6_k",
-];
 
 function arg(name: string): string | undefined {
   const i = Deno.args.indexOf(`--${name}`);
@@ -56,7 +41,7 @@ const list = (s: string | undefined) => s?.split(",").map((x) => x.trim()).filte
 
 const cores = navigator.hardwareConcurrency;
 const threadCounts = list(arg("threads"))?.map(Number) ?? [...new Set([1, cores])];
-const dtypes = (list(arg("dtypes")) ?? ALL) as DType[];
+const dtypes = (list(arg("dtypes")) ?? [...DTYPES]) as DType[];
 const rowCounts = list(arg("rows"))?.map(Number) ?? [1, 8, 32];
 /** Weight shapes [N, K] of a 1.1B-class model (hidden 2048, FFN 5632). */
 const SHAPES: [number, number][] = [[2048, 2048], [5632, 2048], [2048, 5632]];

@@ -48,6 +48,31 @@ const INFO: Readonly<Record<DType, DTypeInfo>> = {
   bf16: { ggmlType: 30, blockElements: 1, blockBytes: 2 },
 };
 
+/**
+ * Every dtype Loom reads, plain floats first.
+ *
+ * @example
+ * ```ts
+ * import { DTYPES } from "@loom/core";
+ * console.log(DTYPES.length, DTYPES.includes("q6_k")); // 13 true
+ * ```
+ */
+export const DTYPES: readonly DType[] = [
+  "f32",
+  "f16",
+  "bf16",
+  "q8_0",
+  "q4_0",
+  "q4_1",
+  "q5_0",
+  "q5_1",
+  "q2_k",
+  "q3_k",
+  "q4_k",
+  "q5_k",
+  "q6_k",
+];
+
 const BY_GGML = new Map<number, DType>(
   (Object.entries(INFO) as [DType, DTypeInfo][]).map(([k, v]) => [v.ggmlType, k]),
 );

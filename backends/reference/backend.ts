@@ -7,6 +7,7 @@ import {
   type Backend,
   dequantize,
   type DType,
+  DTYPES,
   type ForwardBatch,
   type HostKvBlocks,
   type KvPool,
@@ -43,21 +44,7 @@ import { referenceOps } from "./ops.ts";
 export class ReferenceBackend implements Backend {
   readonly name = "reference";
   readonly ops: Ops = referenceOps;
-  readonly supportedDTypes: readonly DType[] = [
-    "f32",
-    "f16",
-    "bf16",
-    "q8_0",
-    "q4_0",
-    "q4_1",
-    "q5_0",
-    "q5_1",
-    "q2_k",
-    "q3_k",
-    "q4_k",
-    "q5_k",
-    "q6_k",
-  ];
+  readonly supportedDTypes: readonly DType[] = DTYPES;
 
   /** Dequantizes the weight to f32. */
   loadWeight(info: TensorInfo, bytes: Uint8Array): Promise<Weight> {

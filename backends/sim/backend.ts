@@ -20,6 +20,7 @@ import type {
   TensorInfo,
   Weight,
 } from "@loom/core";
+import { DTYPES } from "@loom/core";
 import { SimClock } from "./clock.ts";
 import {
   checkCostModel,
@@ -50,22 +51,6 @@ const SIM_OPS: Ops = {
   gatherRows: noop,
 };
 
-const ALL_DTYPES: readonly DType[] = [
-  "f32",
-  "f16",
-  "bf16",
-  "q8_0",
-  "q4_0",
-  "q4_1",
-  "q5_0",
-  "q5_1",
-  "q2_k",
-  "q3_k",
-  "q4_k",
-  "q5_k",
-  "q6_k",
-];
-
 /**
  * A Backend whose steps cost virtual time instead of compute.
  *
@@ -81,7 +66,7 @@ const ALL_DTYPES: readonly DType[] = [
 export class SimBackend implements Backend {
   readonly name = "sim";
   readonly ops: Ops = SIM_OPS;
-  readonly supportedDTypes: readonly DType[] = ALL_DTYPES;
+  readonly supportedDTypes: readonly DType[] = DTYPES;
   /** The virtual clock. */
   readonly clock: SimClock;
   /** The cost model. */
