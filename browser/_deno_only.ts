@@ -25,6 +25,19 @@ export class BrowserUnsupportedError extends LoomError {
 }
 
 /**
+ * Substitute of `openModel` (what `Model.load` starts with).
+ *
+ * @example
+ * ```ts
+ * import { openModel } from "./_deno_only.ts";
+ * await openModel("m.gguf").catch((e) => console.log(e.code)); // "browser_unsupported"
+ * ```
+ */
+export function openModel(_spec: string, _hub?: unknown): Promise<never> {
+  return Promise.reject(new BrowserUnsupportedError("Model.load"));
+}
+
+/**
  * Substitute of the hub's `resolveModel`.
  *
  * @example

@@ -30,12 +30,8 @@ export const DENO_ONLY_MODULES: readonly string[] = [
   "core/model/safetensors.ts",
 ];
 
-/**
- * `Deno.*` uses allowed to remain in the bundle: `Model.load` stats the path that
- * `resolveModel` returns (core/model/model.ts); in the bundle `resolveModel` always rejects
- * first, so that line never runs.
- */
-export const ALLOWED_DENO_USES: readonly string[] = ["Deno.stat"];
+/** `Deno.*` uses allowed to remain in the bundle: none (file access lives in the stubs). */
+export const ALLOWED_DENO_USES: readonly string[] = [];
 
 /** Where each `@loom/*` specifier points in the bundle. */
 const MEMBERS: Readonly<Record<string, string>> = {

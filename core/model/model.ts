@@ -5,18 +5,14 @@
  */
 import type { Backend, KvPool } from "../backend.ts";
 import type { EngineModel } from "../engine/engine_model.ts";
-import { LoomError } from "../errors.ts";
 import { tokenizerFromGguf } from "../tokenizer/gguf_vocab.ts";
-import { tokenizerFromJson } from "../tokenizer/hf_tokenizer.ts";
 import type { Tokenizer } from "../tokenizer/tokenizer.ts";
 import { configFromGguf, type ModelConfig } from "./config.ts";
 import type { ForwardBatch } from "./forward_batch.ts";
 import { GgufBuffer, type GgufValue } from "./gguf.ts";
-import { GgufSplit } from "./gguf_split.ts";
-import { resolveModel, type ResolveModelOptions } from "./hub.ts";
-import { hfChatTemplate, readJsonFile } from "./model_info.ts";
+import { openModel } from "./model_info.ts";
+import type { ResolveModelOptions } from "./hub.ts";
 import { type ChatTemplate, chatTemplateFromGguf } from "../tokenizer/chat_template.ts";
-import { SafetensorsWeights } from "./safetensors.ts";
 import { writeTestModelGguf } from "./test_model.ts";
 import { Transformer, type TransformerOptions } from "./transformer.ts";
 import type { WeightSource } from "./weights.ts";
@@ -59,16 +55,13 @@ export class Model implements EngineModel {
    * cache first).
    */
   static async load(spec: string, options: ModelLoadOptions): Promise<Model> {
-    const path = await resolveModel(spec, options.hub ?? {});
-    const stat = await Deno.stat(path);
-    if (stat.isDirectory || path.endsWith(".safetensors") || path.endsWith(".json")) {
-      return await Model.fromHfFolder(stat.isDirectory ? path : dirOf(path), options);
-    }
-    const file = await GgufSplit.open(path);
+    const { backend, hub, ...rest } = options;
+    const { info, weights } = await openModel(spec, hub ?? {});
     try {
-      return await Model.fromGguf(file, options);
+      const transformer = await Transformer.load(backend, info.config, weights, rest);
+      return new Model(transformer.config, info.tokenizer, transformer, info.chatTemplate);
     } finally {
-      file.close();
+      weights.close();
     }
   }
 
@@ -87,28 +80,6 @@ export class Model implements EngineModel {
       transformer,
       chatTemplateFromGguf(source.metadata),
     );
-  }
-
-  /** Builds a model from a Hugging Face folder (safetensors + config.json + tokenizer.json). */
-  static async fromHfFolder(dir: string, options: ModelLoadOptions): Promise<Model> {
-    const weights = await SafetensorsWeights.open(dir);
-    try {
-      if (!weights.config) throw new LoomError(`no config.json in ${dir}`, "model_config");
-      const tokJson = await readJsonFile(`${dir}/tokenizer.json`);
-      if (tokJson === undefined) throw new LoomError(`no tokenizer.json in ${dir}`, "tokenizer");
-      const tokConfig = await readJsonFile(`${dir}/tokenizer_config.json`);
-      const tokenizer = tokenizerFromJson(tokJson, tokConfig);
-      const { backend, hub: _, ...rest } = options;
-      const transformer = await Transformer.load(backend, weights.config, weights, rest);
-      return new Model(
-        transformer.config,
-        tokenizer,
-        transformer,
-        await hfChatTemplate(dir, tokConfig),
-      );
-    } finally {
-      weights.close();
-    }
   }
 
   /** The backend holding the weights. */
@@ -152,9 +123,4 @@ export async function buildDemoModel(
 ): Promise<Model> {
   const bytes = writeTestModelGguf({ name: "loom-demo", seed: 7, hiddenSize: 64, numLayers: 2 });
   return await Model.fromGguf(new GgufBuffer(bytes), { backend, ...options });
-}
-
-function dirOf(path: string): string {
-  const i = path.lastIndexOf("/");
-  return i < 0 ? "." : path.slice(0, i);
 }

@@ -17,7 +17,7 @@ import { configFromGguf, type ModelConfig } from "./config.ts";
 import { GgufSplit } from "./gguf_split.ts";
 import { resolveModel, type ResolveModelOptions } from "./hub.ts";
 import { SafetensorsWeights } from "./safetensors.ts";
-import type { TensorInfo } from "./weights.ts";
+import type { TensorInfo, WeightSource } from "./weights.ts";
 
 /** A model's description. */
 export interface ModelInfo {
@@ -39,6 +39,78 @@ export interface ModelInfo {
   readonly fileBytes: number;
 }
 
+/** A model's files opened for reading: its description and its weights. */
+export interface OpenedModel {
+  /** The description. */
+  readonly info: ModelInfo;
+  /** The weights, read lazily; the caller closes them. */
+  readonly weights: WeightSource;
+}
+
+/**
+ * Opens a model (GGUF file, split GGUF, Hugging Face folder or `hf:` spec): reads its config,
+ * tokenizer and chat template, and keeps its weights open for lazy reads. `Model.load` and
+ * {@linkcode readModelInfo} both start here.
+ *
+ * @example
+ * ```ts
+ * import { openModel } from "@loom/core";
+ * const { info, weights } = await openModel("../shared/fixtures/reference/mini-qwen2-f16.gguf");
+ * console.log(info.format, weights.get("token_embd.weight")?.dtype); // "gguf" "f16"
+ * weights.close();
+ * ```
+ */
+export async function openModel(
+  spec: string,
+  hub: ResolveModelOptions = {},
+): Promise<OpenedModel> {
+  const path = await resolveModel(spec, hub);
+  const stat = await Deno.stat(path);
+  if (stat.isDirectory || path.endsWith(".safetensors") || path.endsWith(".json")) {
+    const dir = stat.isDirectory ? path : path.slice(0, Math.max(0, path.lastIndexOf("/")) || 1);
+    const weights = await SafetensorsWeights.open(dir);
+    try {
+      if (!weights.config) throw new LoomError(`no config.json in ${dir}`, "model_config");
+      const tokJson = await readJsonFile(`${dir}/tokenizer.json`);
+      if (tokJson === undefined) throw new LoomError(`no tokenizer.json in ${dir}`, "tokenizer");
+      const tokConfig = await readJsonFile(`${dir}/tokenizer_config.json`);
+      let fileBytes = 0;
+      for (const p of weights.paths) fileBytes += (await Deno.stat(p)).size;
+      const info: ModelInfo = {
+        path: dir,
+        format: "safetensors",
+        config: weights.config,
+        tokenizer: tokenizerFromJson(tokJson, tokConfig),
+        chatTemplate: await hfChatTemplate(dir, tokConfig),
+        tokenizerConfig: tokConfig,
+        tensors: weights.tensors,
+        fileBytes,
+      };
+      return { info, weights };
+    } catch (e) {
+      weights.close();
+      throw e;
+    }
+  }
+  const f = await GgufSplit.open(path);
+  try {
+    const info: ModelInfo = {
+      path,
+      format: "gguf",
+      config: configFromGguf(f.metadata, f.tensors),
+      tokenizer: tokenizerFromGguf(f.metadata),
+      chatTemplate: chatTemplateFromGguf(f.metadata),
+      tokenizerConfig: undefined,
+      tensors: f.tensors,
+      fileBytes: f.fileSize,
+    };
+    return { info, weights: f };
+  } catch (e) {
+    f.close();
+    throw e;
+  }
+}
+
 /**
  * Describes a model (GGUF file, Hugging Face folder or `hf:` spec) without loading weights.
  *
@@ -54,47 +126,9 @@ export async function readModelInfo(
   spec: string,
   hub: ResolveModelOptions = {},
 ): Promise<ModelInfo> {
-  const path = await resolveModel(spec, hub);
-  const stat = await Deno.stat(path);
-  if (stat.isDirectory || path.endsWith(".safetensors") || path.endsWith(".json")) {
-    const dir = stat.isDirectory ? path : path.slice(0, Math.max(0, path.lastIndexOf("/")) || 1);
-    const weights = await SafetensorsWeights.open(dir);
-    try {
-      if (!weights.config) throw new LoomError(`no config.json in ${dir}`, "model_config");
-      const tokJson = await readJsonFile(`${dir}/tokenizer.json`);
-      if (tokJson === undefined) throw new LoomError(`no tokenizer.json in ${dir}`, "tokenizer");
-      const tokConfig = await readJsonFile(`${dir}/tokenizer_config.json`);
-      let fileBytes = 0;
-      for (const p of weights.paths) fileBytes += (await Deno.stat(p)).size;
-      return {
-        path: dir,
-        format: "safetensors",
-        config: weights.config,
-        tokenizer: tokenizerFromJson(tokJson, tokConfig),
-        chatTemplate: await hfChatTemplate(dir, tokConfig),
-        tokenizerConfig: tokConfig,
-        tensors: weights.tensors,
-        fileBytes,
-      };
-    } finally {
-      weights.close();
-    }
-  }
-  const f = await GgufSplit.open(path);
-  try {
-    return {
-      path,
-      format: "gguf",
-      config: configFromGguf(f.metadata, f.tensors),
-      tokenizer: tokenizerFromGguf(f.metadata),
-      chatTemplate: chatTemplateFromGguf(f.metadata),
-      tokenizerConfig: undefined,
-      tensors: f.tensors,
-      fileBytes: f.fileSize,
-    };
-  } finally {
-    f.close();
-  }
+  const { info, weights } = await openModel(spec, hub);
+  weights.close();
+  return info;
 }
 
 /** Reads and parses a JSON file; `undefined` when it does not exist. */
