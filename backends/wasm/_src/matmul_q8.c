@@ -94,23 +94,23 @@ INLINE v128_t dot_i8_i8(v128_t a, v128_t b, v128_t acc) {
 
 /*
  * Σ x·u over 32 bytes (x int8, u unsigned 0..15) as i32x4 partial sums (lane k: bytes
- * 4k..4k+3 of both halves). The relaxed build multiplies with the 16-bit relaxed dot
- * (pmaddubsw on x86: 1.6× the throughput of the 32-bit one, which V8 lowers to three
- * instructions) and widens once; pair sums are at most 2·127·15, so int16 cannot overflow.
+ * 4k..4k+3 of both halves). The relaxed build uses i32x4.relaxed_dot_i8x16_i7x16_add, one
+ * instruction (vpdpbusd) where the CPU has AVX-VNNI; u < 128, so the result is exact on
+ * every engine.
  */
 INLINE v128_t dot2_u4(v128_t x0, v128_t u0, v128_t x1, v128_t u1) {
 #ifdef LOOM_RELAXED
-  return wasm_i32x4_extadd_pairwise_i16x8(wasm_i16x8_add(wasm_i16x8_relaxed_dot_i8x16_i7x16(x0, u0),
-                                                         wasm_i16x8_relaxed_dot_i8x16_i7x16(x1, u1)));
+  return wasm_i32x4_relaxed_dot_i8x16_i7x16_add(
+      x1, u1, wasm_i32x4_relaxed_dot_i8x16_i7x16_add(x0, u0, wasm_i32x4_splat(0)));
 #else
   return dot_i8_i8(x1, u1, dot_i8_i8(x0, u0, wasm_i32x4_splat(0)));
 #endif
 }
 
-/* Σ x·u over 16 bytes (u unsigned 0..63: pair sums at most 2·127·63) as i32x4 partial sums. */
+/* Σ x·u over 16 bytes (u unsigned 0..63) as i32x4 partial sums. */
 INLINE v128_t dot1_u6(v128_t x, v128_t u) {
 #ifdef LOOM_RELAXED
-  return wasm_i32x4_extadd_pairwise_i16x8(wasm_i16x8_relaxed_dot_i8x16_i7x16(x, u));
+  return wasm_i32x4_relaxed_dot_i8x16_i7x16_add(x, u, wasm_i32x4_splat(0));
 #else
   return dot_i8_i8(x, u, wasm_i32x4_splat(0));
 #endif
@@ -125,18 +125,18 @@ INLINE v128_t hsum4_i32(v128_t s0, v128_t s1, v128_t s2, v128_t s3) {
 
 /*
  * Lane-preserving int8 dot accumulation over interleaved groups: after all 8 vectors of a
- * group, lane k holds block k's Σ x·u (u 0..15). The relaxed build sums 16-bit relaxed dots
- * in int16 (at most 8 of them per accumulator: 8·2·127·15 < 2¹⁵) and widens once; the plain
+ * group, lane k holds block k's Σ x·u (u 0..15). The relaxed build accumulates with the
+ * 32-bit relaxed dot (see dot2_u4); the plain
  * build widens to int16 first, whose pairwise dot splits each 4-byte lane into two (low and
  * high halves kept apart, folded at the end).
  */
 #ifdef LOOM_RELAXED
 typedef struct { v128_t s; } Acc4;
-INLINE Acc4 acc4_zero(void) { return (Acc4){wasm_i16x8_splat(0)}; }
+INLINE Acc4 acc4_zero(void) { return (Acc4){wasm_i32x4_splat(0)}; }
 INLINE Acc4 acc4_dot(Acc4 a, v128_t x, v128_t u) {
-  return (Acc4){wasm_i16x8_add(a.s, wasm_i16x8_relaxed_dot_i8x16_i7x16(x, u))};
+  return (Acc4){wasm_i32x4_relaxed_dot_i8x16_i7x16_add(x, u, a.s)};
 }
-INLINE v128_t acc4_lanes(Acc4 a) { return wasm_i32x4_extadd_pairwise_i16x8(a.s); }
+INLINE v128_t acc4_lanes(Acc4 a) { return a.s; }
 #else
 typedef struct { v128_t lo, hi; } Acc4;
 INLINE Acc4 acc4_zero(void) { return (Acc4){wasm_i32x4_splat(0), wasm_i32x4_splat(0)}; }
@@ -193,6 +193,65 @@ INLINE void row_q4_0(const MatmulQ8Args* a, uint32_t j, uint32_t r0, int R, floa
   }
   for (int r = 0; r < R; r++) res[r] = hsum(acc[r]);
 }
+
+#ifdef LOOM_RELAXED
+/*
+ * 0x0f in memory: a mask splatted from a load stays in a register, where V8 would rebuild a
+ * v128.const before every use (three instructions) once registers run short.
+ */
+static const volatile uint8_t k_nibble_mask = 0x0f;
+/*
+ * Two Q4_0 weight rows (j, j+1) · R ≤ 4 x rows over whole groups of 4 blocks, with
+ * i32x4.relaxed_dot_i8x16_i7x16_add (one instruction on CPUs with AVX-VNNI): each x vector
+ * is loaded once for both weight rows and each decoded weight vector serves all R rows.
+ * The int32 lanes start at −8·Σx of their block (the −8 offset of the nibbles) and hold the
+ * 4 block sums of the group after 8 dots; res[jj][r] receives the float sums.
+ */
+INLINE void tile2_q4_0(const MatmulQ8Args* a, uint32_t j, uint32_t r0, int R, float res[2][4]) {
+  const WeightDesc* w = a->w;
+  uint32_t nb = w->k / 32, ng = nb / 4, k = w->k;
+  const uint8_t* q0 = w->data + (uint64_t)j * w->row_bytes;
+  const uint8_t* q1 = q0 + w->row_bytes;
+  const float* d0 = w->scales + (uint64_t)j * nb;
+  const float* d1 = d0 + nb;
+  const int8_t* x = a->xq + (uint64_t)r0 * k;
+  const int32_t* xs = a->xs + (uint64_t)r0 * nb;
+  const float* xd = a->xd + (uint64_t)r0 * nb;
+  v128_t mask = wasm_i8x16_splat((int8_t)k_nibble_mask), zero = wasm_f32x4_splat(0);
+  v128_t f0[4] = {zero, zero, zero, zero}, f1[4] = {zero, zero, zero, zero};
+  for (uint32_t g = 0; g < ng; g++) {
+    v128_t acc0[4], acc1[4];
+    for (int r = 0; r < R; r++) {
+      acc0[r] = acc1[r] = wasm_i32x4_neg(wasm_v128_load(xs + r * nb + 4 * g));
+    }
+    const int8_t* xg = x + 128 * g;
+    /* not unrolled: clang would hoist every load of the group and V8 would spill them */
+#pragma clang loop unroll(disable)
+    for (int m = 0; m < 4; m++) {
+      v128_t p0 = wasm_v128_load(q0 + 64 * g + 16 * m), p1 = wasm_v128_load(q1 + 64 * g + 16 * m);
+      v128_t u0 = wasm_v128_and(p0, mask), u1 = wasm_v128_and(p1, mask);
+      for (int r = 0; r < R; r++) {
+        v128_t xv = wasm_v128_load(xg + r * k + 16 * m);
+        acc0[r] = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(xv, u0, acc0[r]);
+        acc1[r] = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(xv, u1, acc1[r]);
+      }
+      u0 = wasm_v128_and(wasm_u16x8_shr(p0, 4), mask), u1 = wasm_v128_and(wasm_u16x8_shr(p1, 4), mask);
+      for (int r = 0; r < R; r++) {
+        v128_t xv = wasm_v128_load(xg + r * k + 64 + 16 * m);
+        acc0[r] = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(xv, u0, acc0[r]);
+        acc1[r] = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(xv, u1, acc1[r]);
+      }
+    }
+    v128_t dw0 = wasm_v128_load(d0 + 4 * g), dw1 = wasm_v128_load(d1 + 4 * g);
+    for (int r = 0; r < R; r++) {
+      v128_t dx = wasm_v128_load(xd + r * nb + 4 * g);
+      f0[r] = MADD(wasm_f32x4_convert_i32x4(acc0[r]), wasm_f32x4_mul(dw0, dx), f0[r]);
+      f1[r] = MADD(wasm_f32x4_convert_i32x4(acc1[r]), wasm_f32x4_mul(dw1, dx), f1[r]);
+    }
+  }
+  for (int r = 0; r < R; r++) res[0][r] = hsum(f0[r]), res[1][r] = hsum(f1[r]);
+}
+#endif
 
 /* Σ over 32 lanes of one Q8_0 weight block (pre-widened to int16: w[0..3]) · 32 int8 x. */
 INLINE v128_t dot_q8_block(const v128_t* w, const int8_t* x) {
@@ -371,7 +430,30 @@ void k_matmul_q8(const MatmulQ8Args* a, int ith, int nth) {
   share_of((n + 3) / 4, ith, nth, &lo, &hi);
   uint32_t j_lo = lo * 4, j_hi = hi * 4 < n ? hi * 4 : n;
   float res[4];
-  for (uint32_t j = j_lo; j < j_hi; j++) {
+  uint32_t j = j_lo;
+#ifdef LOOM_RELAXED
+  if (a->w->dtype == DT_Q4_0 && a->w->k % 128 == 0 && rows >= 2) {
+    float res2[2][4];
+    for (; j + 2 <= j_hi; j += 2) {
+      for (uint32_t r0 = 0; r0 < rows; r0 += 4) {
+        int R = rows - r0 < 4 ? (int)(rows - r0) : 4;
+
+        switch (R) {
+          case 4: tile2_q4_0(a, j, r0, 4, res2); break;
+          case 3: tile2_q4_0(a, j, r0, 3, res2); break;
+          case 2: tile2_q4_0(a, j, r0, 2, res2); break;
+          default: tile2_q4_0(a, j, r0, 1, res2); break;
+        }
+        for (int r = 0; r < R; r++) {
+          float b0 = a->bias ? a->bias[j] : 0.0f, b1 = a->bias ? a->bias[j + 1] : 0.0f;
+          a->out[(r0 + r) * a->out_stride + j] = res2[0][r] + b0;
+          a->out[(r0 + r) * a->out_stride + j + 1] = res2[1][r] + b1;
+        }
+      }
+    }
+  }
+#endif
+  for (; j < j_hi; j++) {
     switch (a->w->dtype) {
       case DT_Q4_0: TILE(row_q4_0); break;
       case DT_Q8_0: TILE(row_q8_0); break;
