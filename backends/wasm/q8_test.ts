@@ -23,8 +23,18 @@ for (const simd of ["relaxed", "simd"] as const) {
     });
     try {
       const rng = new Rng(5);
-      for (const dtype of ["q4_0", "q8_0", "q4_k", "q6_k"] as DType[]) {
-        const [n, k] = [7, 512];
+      // k = 576 and 96: int8 tiles over whole groups of 4 blocks plus a tail of 2 and 3 blocks
+      const shapes: Record<string, [number, number][]> = {
+        q4_0: [[7, 512], [5, 576], [3, 96]],
+        q8_0: [[7, 512], [5, 576]],
+        q4_k: [[7, 512]],
+        q6_k: [[7, 512]],
+      };
+      for (
+        const [dtype, [n, k]] of Object.entries(shapes).flatMap(([d, ss]) =>
+          ss.map((s) => [d as DType, s] as const)
+        )
+      ) {
         const bytes = randomWeightBytes(dtype, n * k, rng);
         const info = tensorInfo(`w_${dtype}`, dtype, [n, k]);
         const wf = await f32.loadWeight(info, bytes.slice()),
@@ -44,7 +54,7 @@ for (const simd of ["relaxed", "simd"] as const) {
           assertClose(await q8.read(oq!, rows), await f32.read(of!, rows), {
             atol: 1e-4,
             rtol: 1e-5,
-          }, `${dtype} × ${rows}`);
+          }, `${dtype} [${n}, ${k}] × ${rows}`);
         }
       }
     } finally {

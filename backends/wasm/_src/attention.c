@@ -73,16 +73,29 @@ typedef struct {
   uint32_t scratch_stride;
 } AttnArgs;
 
+/*
+ * The f16 → f32 constants, read from memory: splatted from loads they stay in registers,
+ * where V8 would rebuild each v128.const before every use once registers run short.
+ */
+static const volatile uint32_t k_f16_consts[3] = {0x7fff, 0x8000, 0x77800000 /* 2^112 */};
+typedef struct { v128_t em, sign, scale; } F16Consts;
+
+/* Four f16 values (low 16 bits of each u32 lane) → f32x4; as f16x4_to_f32x4 (common.h). */
+INLINE v128_t f16x4_to_f32x4_c(v128_t h32, const F16Consts* k) {
+  v128_t f = wasm_f32x4_mul(wasm_i32x4_shl(wasm_v128_and(h32, k->em), 13), k->scale);
+  return wasm_v128_or(f, wasm_i32x4_shl(wasm_v128_and(h32, k->sign), 16));
+}
+
 /* Row `slot`'s head-slice of a cache as f32: a pointer into f32 caches, else converted into buf. */
 INLINE const float* cache_row(const uint8_t* cache, uint64_t elem, uint32_t hd, uint32_t f16,
-                              float* buf) {
+                              float* buf, const F16Consts* k) {
   if (!f16) return (const float*)cache + elem;
   const uint16_t* h = (const uint16_t*)cache + elem;
   uint32_t c = 0;
   for (; c + 8 <= hd; c += 8) {
     v128_t v = wasm_v128_load(h + c);
-    wasm_v128_store(buf + c, f16x4_to_f32x4(wasm_u32x4_extend_low_u16x8(v)));
-    wasm_v128_store(buf + c + 4, f16x4_to_f32x4(wasm_u32x4_extend_high_u16x8(v)));
+    wasm_v128_store(buf + c, f16x4_to_f32x4_c(wasm_u32x4_extend_low_u16x8(v), k));
+    wasm_v128_store(buf + c + 4, f16x4_to_f32x4_c(wasm_u32x4_extend_high_u16x8(v), k));
   }
   for (; c < hd; c++) buf[c] = f16_to_f32(h[c]);
   return buf;
@@ -104,11 +117,6 @@ INLINE v128_t hsum4(v128_t a0, v128_t a1, v128_t a2, v128_t a3) {
   return wasm_f32x4_add(wasm_i32x4_shuffle(a, b, 0, 1, 4, 5), wasm_i32x4_shuffle(a, b, 2, 3, 6, 7));
 }
 
-/* Slot of context position j through a block table. */
-INLINE uint64_t slot_of(const int32_t* table, uint32_t j, uint32_t bs) {
-  return (uint64_t)(uint32_t)table[j / bs] * bs + j % bs;
-}
-
 EXPORT(k_attention)
 void k_attention(const AttnArgs* a, int ith, int nth) {
   uint32_t hd = a->head_dim, G = a->num_heads / a->num_kv_heads, bs = a->block_size;
@@ -120,6 +128,9 @@ void k_attention(const AttnArgs* a, int ith, int nth) {
   float* sum = mx + G;                                             /* [G] running sum */
   float* kbuf = sum + G;                                           /* [4, hd] */
   float* vbuf = kbuf + 4 * hd;                                     /* [CHUNK, hd] (f16 pools) */
+  F16Consts kc = {wasm_i32x4_splat((int32_t)k_f16_consts[0]),
+                  wasm_i32x4_splat((int32_t)k_f16_consts[1]),
+                  wasm_i32x4_splat((int32_t)k_f16_consts[2])};
   uint32_t lo, hi;
   share_of(a->num_tokens * a->num_kv_heads, ith, nth, &lo, &hi);
   for (uint32_t item = lo; item < hi; item++) {
@@ -134,15 +145,21 @@ void k_attention(const AttnArgs* a, int ith, int nth) {
     }
     for (uint32_t c0 = 0; c0 < ctx; c0 += CHUNK) {
       uint32_t cn = ctx - c0 < CHUNK ? ctx - c0 : CHUNK;
+      /* element offsets of this chunk's rows (one division per chunk, not per row) */
+      uint32_t rows[CHUNK];
+      {
+        uint32_t blk = c0 / bs, off = c0 % bs;
+        for (uint32_t t = 0; t < cn; t++) {
+          rows[t] = ((uint32_t)table[blk] * bs + off) * kv_dim + kvh * hd;
+          if (++off == bs) off = 0, blk++;
+        }
+      }
       /* 1. scores s[g][j] = q_g · k_j · scale, four positions at a time */
       uint32_t jj = 0;
       if (vec) {
         for (; jj + 4 <= cn; jj += 4) {
           const float* k[4];
-          for (int t = 0; t < 4; t++) {
-            uint64_t slot = slot_of(table, c0 + jj + t, bs);
-            k[t] = cache_row(a->k_cache, slot * kv_dim + kvh * hd, hd, f16, kbuf + t * hd);
-          }
+          for (int t = 0; t < 4; t++) k[t] = cache_row(a->k_cache, rows[jj + t], hd, f16, kbuf + t * hd, &kc);
           for (uint32_t g = 0; g < G; g++) {
             const float* qg = q + g * hd;
             v128_t s0 = wasm_f32x4_splat(0), s1 = s0, s2 = s0, s3 = s0;
@@ -159,8 +176,7 @@ void k_attention(const AttnArgs* a, int ith, int nth) {
         }
       }
       for (; jj < cn; jj++) {
-        uint64_t slot = slot_of(table, c0 + jj, bs);
-        const float* k = cache_row(a->k_cache, slot * kv_dim + kvh * hd, hd, f16, kbuf);
+        const float* k = cache_row(a->k_cache, rows[jj], hd, f16, kbuf, &kc);
         for (uint32_t g = 0; g < G; g++) scores[g * CHUNK + jj] = dot(q + g * hd, k, hd) * a->scale;
       }
       /* 2. online softmax: p = e^(s − max), rescaling what came before to the new max */
@@ -186,10 +202,7 @@ void k_attention(const AttnArgs* a, int ith, int nth) {
       /* 3. acc_g += Σ_j p[g][j] · v_j: V rows as f32 (converted once per tile), then per
        * head and 16-dim slice the sum over j runs in registers */
       const float* vrow[CHUNK];
-      for (jj = 0; jj < cn; jj++) {
-        uint64_t slot = slot_of(table, c0 + jj, bs);
-        vrow[jj] = cache_row(a->v_cache, slot * kv_dim + kvh * hd, hd, f16, vbuf + jj * hd);
-      }
+      for (jj = 0; jj < cn; jj++) vrow[jj] = cache_row(a->v_cache, rows[jj], hd, f16, vbuf + jj * hd, &kc);
       for (uint32_t g = 0; g < G; g++) {
         const float* p = scores + g * CHUNK;
         float* out = acc + g * hd;

@@ -201,7 +201,7 @@ INLINE void row_q4_0(const MatmulQ8Args* a, uint32_t j, uint32_t r0, int R, floa
  */
 static const volatile uint8_t k_nibble_mask = 0x0f;
 /*
- * Two Q4_0 weight rows (j, j+1) · R ≤ 4 x rows over whole groups of 4 blocks, with
+ * Two Q4_0 weight rows (j, j+1) · R ≤ 4 x rows (whole groups of 4 blocks, then the tail), with
  * i32x4.relaxed_dot_i8x16_i7x16_add (one instruction on CPUs with AVX-VNNI): each x vector
  * is loaded once for both weight rows and each decoded weight vector serves all R rows.
  * The int32 lanes start at −8·Σx of their block (the −8 offset of the nibbles) and hold the
@@ -247,6 +247,25 @@ INLINE void tile2_q4_0(const MatmulQ8Args* a, uint32_t j, uint32_t r0, int R, fl
       v128_t dx = wasm_v128_load(xd + r * nb + 4 * g);
       f0[r] = MADD(wasm_f32x4_convert_i32x4(acc0[r]), wasm_f32x4_mul(dw0, dx), f0[r]);
       f1[r] = MADD(wasm_f32x4_convert_i32x4(acc1[r]), wasm_f32x4_mul(dw1, dx), f1[r]);
+    }
+  }
+  /* blocks after the last whole group are stored plainly (lanes mix within a block) */
+  for (uint32_t b = ng * 4; b < nb; b++) {
+    v128_t p0 = wasm_v128_load(q0 + 16 * b), p1 = wasm_v128_load(q1 + 16 * b);
+    v128_t l0 = wasm_v128_and(p0, mask), l1 = wasm_v128_and(p1, mask);
+    v128_t h0 = wasm_v128_and(wasm_u16x8_shr(p0, 4), mask);
+    v128_t h1 = wasm_v128_and(wasm_u16x8_shr(p1, 4), mask);
+    for (int r = 0; r < R; r++) {
+      const int8_t* xb = x + r * k + 32 * b;
+      v128_t x0 = wasm_v128_load(xb), x1 = wasm_v128_load(xb + 16);
+      v128_t off = wasm_i32x4_splat(-(xs[r * nb + b] >> 2)); /* −8·Σx over 4 lanes */
+      v128_t s0 = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(
+          x1, h0, wasm_i32x4_relaxed_dot_i8x16_i7x16_add(x0, l0, off));
+      v128_t s1 = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(
+          x1, h1, wasm_i32x4_relaxed_dot_i8x16_i7x16_add(x0, l1, off));
+      float dx = xd[r * nb + b];
+      f0[r] = MADD(wasm_f32x4_convert_i32x4(s0), wasm_f32x4_splat(d0[b] * dx), f0[r]);
+      f1[r] = MADD(wasm_f32x4_convert_i32x4(s1), wasm_f32x4_splat(d1[b] * dx), f1[r]);
     }
   }
   for (int r = 0; r < R; r++) res[0][r] = hsum(f0[r]), res[1][r] = hsum(f1[r]);
@@ -432,7 +451,7 @@ void k_matmul_q8(const MatmulQ8Args* a, int ith, int nth) {
   float res[4];
   uint32_t j = j_lo;
 #ifdef LOOM_RELAXED
-  if (a->w->dtype == DT_Q4_0 && a->w->k % 128 == 0 && rows >= 2) {
+  if (a->w->dtype == DT_Q4_0 && rows >= 2) {
     float res2[2][4];
     for (; j + 2 <= j_hi; j += 2) {
       for (uint32_t r0 = 0; r0 < rows; r0 += 4) {
