@@ -39,6 +39,8 @@ export type KernelExports = Record<KernelName, KernelFn> & {
     scales: number,
   ): void;
   dequant_rows(desc: number, row0: number, numRows: number, dst: number): void;
+  /** 1 when the relaxed int8 dot is exact for unsigned bytes above 127 (x86 AVX-VNNI). */
+  probe_u8dot(): number;
 };
 
 /** Instantiates the module on `memory` and sets this instance's stack pointer. */

@@ -31,6 +31,8 @@ export class WasmRuntime {
 
   /** Matmul activations: f32, or quantized per block to int8 (llama.cpp's numerics). */
   readonly activations: "f32" | "q8";
+  /** Q8_0 int8 products may use the unsigned-byte relaxed dot (see WasmBackendOptions). */
+  readonly u8Dot: boolean;
 
   constructor(
     heap: WasmHeap,
@@ -38,12 +40,14 @@ export class WasmRuntime {
     pool: ThreadPool,
     minParallelWork: number,
     activations: "f32" | "q8",
+    u8Dot = false,
   ) {
     this.heap = heap;
     this.exports = exports;
     this.pool = pool;
     this.minParallelWork = minParallelWork;
     this.activations = activations;
+    this.u8Dot = u8Dot;
     this.args = new ArgWriter(heap, heap.alloc(256, "kernel arguments"));
   }
 

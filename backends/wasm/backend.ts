@@ -58,6 +58,13 @@ export interface WasmBackendOptions {
    * logits move by about 0.1, as llama.cpp's own do against F32 math).
    */
   readonly activations?: "f32" | "q8";
+  /**
+   * Q8_0 × int8 products with one relaxed dot per 16 values, on weights biased to unsigned
+   * bytes (default `auto`: when a probe at start-up finds the engine's relaxed dot exact for
+   * unsigned bytes above 127, as V8 computes it with AVX-VNNI). `false` keeps the portable
+   * kernel; results are the same either way.
+   */
+  readonly u8Dot?: "auto" | false;
 }
 
 /** GGML type ids as the kernels know them. */
@@ -128,8 +135,14 @@ export class WasmBackend implements Backend {
       pool,
       options.minParallelWork ?? 1 << 18,
       options.activations ?? "f32",
+      relaxed && options.u8Dot !== false && exports.probe_u8dot() === 1,
     );
     return new WasmBackend(rt, relaxed);
+  }
+
+  /** Whether Q8_0 int8 products use the unsigned-byte relaxed dot (see the `u8Dot` option). */
+  get u8Dot(): boolean {
+    return this.#rt.u8Dot;
   }
 
   /** Threads taking part in large ops. */

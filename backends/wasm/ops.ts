@@ -90,11 +90,10 @@ export function createWasmOps(rt: WasmRuntime): Ops {
         if (B.n * B.k !== W.n) fail(`bias of ${B.n * B.k} values for ${W.n} outputs`);
         biasPtr = B.f32Ptr;
       }
-      // (Q8_0 weights widen to int16 in the int8 kernel: from 8 rows up, the f32 panel GEMM
-      // is faster, measured 45 against 30 GFLOP/s a thread)
-      if (
-        rt.activations === "q8" && Q8_DTYPES.has(W.dtype) && !(W.dtype === "q8_0" && numRows >= 8)
-      ) {
+      // (without the unsigned-byte dot, Q8_0 weights widen to int16 in the int8 kernel: from 8
+      // rows up, the f32 panel GEMM is faster, measured 45 against 30 GFLOP/s a thread)
+      const q8Panel = W.dtype === "q8_0" && numRows >= 8 && !rt.u8Dot;
+      if (rt.activations === "q8" && Q8_DTYPES.has(W.dtype) && !q8Panel) {
         // int8 path: quantize x per block of 32, then integer dot products per block
         const nb = W.k / 32;
         const xq = rt.activationRegion(numRows * W.k * 1.5);
@@ -103,7 +102,7 @@ export function createWasmOps(rt: WasmRuntime): Ops {
           .u32(xs16).u32(W.dtype === "q4_0" ? 1 : 0);
         rt.run("k_quantize_q8", numRows * W.k * 4);
         rt.args.begin().u32(O.ptr).u32(O.cols).u32(xq).u32(xd).u32(xs).u32(xs16).u32(numRows)
-          .u32(W.desc).u32(biasPtr);
+          .u32(W.desc).u32(biasPtr).u32(rt.u8Dot ? 1 : 0);
         rt.run("k_matmul_q8", numRows * W.n * W.k);
         return;
       }

@@ -3,6 +3,7 @@
  * values with a ±127 in every block of 32 get d = 1, so `activations: "q8"` must then match
  * `activations: "f32"` to f32 rounding, for every dtype with an int8 kernel and both builds.
  */
+import assert from "node:assert/strict";
 import { WasmBackend } from "@loom/wasm";
 import type { DType } from "@loom/core";
 import {
@@ -12,15 +13,19 @@ import {
   tensorInfo,
 } from "../../tests/conformance/_helpers.ts";
 
-for (const simd of ["relaxed", "simd"] as const) {
-  Deno.test(`wasm q8 kernels equal f32 on exactly quantized activations (${simd})`, async () => {
+for (
+  const [simd, u8Dot] of [["relaxed", "auto"], ["relaxed", false], ["simd", "auto"]] as const
+) {
+  Deno.test(`wasm q8 kernels equal f32 on exactly quantized activations (${simd}, u8Dot ${u8Dot})`, async () => {
     const f32 = await WasmBackend.create({ numThreads: 1, simd });
     const q8 = await WasmBackend.create({
       numThreads: 2,
       simd,
       activations: "q8",
       minParallelWork: 0,
+      u8Dot,
     });
+    if (u8Dot === false) assert.equal(q8.u8Dot, false);
     try {
       const rng = new Rng(5);
       // k = 576 and 96: int8 tiles over whole groups of 4 blocks plus a tail of 2 and 3 blocks

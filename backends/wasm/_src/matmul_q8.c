@@ -84,6 +84,7 @@ typedef struct {
   uint32_t rows;
   const WeightDesc* w;
   const float* bias;
+  uint32_t u8dot; /* probe_u8dot() said the relaxed dot is exact for unsigned bytes */
 } MatmulQ8Args;
 
 /* Σ over 16 lanes of a·b (int8 · int8) as i32x4 partial sums, added to acc. */
@@ -272,6 +273,64 @@ INLINE void tile2_q4_0(const MatmulQ8Args* a, uint32_t j, uint32_t r0, int R, fl
 }
 #endif
 
+#ifdef LOOM_RELAXED
+/*
+ * Two Q8_0 weight rows (j, j+1) · R ≤ 4 x rows with one relaxed dot per 16 values: the
+ * weights are biased to unsigned bytes (w ^ 0x80 = w + 128, decoded once for all R rows) and
+ * Σ x·w = Σ x·(w + 128) − 128·Σx, the last term folded into the accumulator's start. Only
+ * run where probe_u8dot found the relaxed dot exact for unsigned bytes above 127 (x86 with
+ * AVX-VNNI: vpdpbusd): the relaxed-SIMD spec leaves them implementation-defined.
+ */
+INLINE void tile2_q8_0(const MatmulQ8Args* a, uint32_t j, uint32_t r0, int R, float res[2][4]) {
+  const WeightDesc* w = a->w;
+  uint32_t nb = w->k / 32, k = w->k;
+  const int8_t* q0 = (const int8_t*)w->data + (uint64_t)j * w->row_bytes;
+  const int8_t* q1 = q0 + w->row_bytes;
+  const float* d0 = w->scales + (uint64_t)j * nb;
+  const float* d1 = d0 + nb;
+  const int8_t* x = a->xq + (uint64_t)r0 * k;
+  const int32_t* xs = a->xs + (uint64_t)r0 * nb;
+  const float* xd = a->xd + (uint64_t)r0 * nb;
+  v128_t bias = wasm_i8x16_splat((int8_t)((k_nibble_mask + 1) << 3)), zero = wasm_f32x4_splat(0);
+  v128_t f0[4] = {zero, zero, zero, zero}, f1[4] = {zero, zero, zero, zero};
+#pragma clang loop unroll(disable)
+  for (uint32_t b = 0; b < nb; b++) {
+    v128_t u0a = wasm_v128_xor(wasm_v128_load(q0 + 32 * b), bias);
+    v128_t u0b = wasm_v128_xor(wasm_v128_load(q0 + 32 * b + 16), bias);
+    v128_t u1a = wasm_v128_xor(wasm_v128_load(q1 + 32 * b), bias);
+    v128_t u1b = wasm_v128_xor(wasm_v128_load(q1 + 32 * b + 16), bias);
+    float dw0 = d0[b], dw1 = d1[b];
+    for (int r = 0; r < R; r++) {
+      const int8_t* xb = x + r * k + 32 * b;
+      v128_t x0 = wasm_v128_load(xb), x1 = wasm_v128_load(xb + 16);
+      v128_t off = wasm_i32x4_splat(-4 * xs[r * nb + b]); /* −128·Σx over 4 lanes (xs = 8·Σx) */
+      v128_t s0 = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(
+          x1, u0b, wasm_i32x4_relaxed_dot_i8x16_i7x16_add(x0, u0a, off));
+      v128_t s1 = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(
+          x1, u1b, wasm_i32x4_relaxed_dot_i8x16_i7x16_add(x0, u1a, off));
+      float dx = xd[r * nb + b];
+      f0[r] = MADD(wasm_f32x4_convert_i32x4(s0), wasm_f32x4_splat(dw0 * dx), f0[r]);
+      f1[r] = MADD(wasm_f32x4_convert_i32x4(s1), wasm_f32x4_splat(dw1 * dx), f1[r]);
+    }
+  }
+  for (int r = 0; r < R; r++) res[0][r] = hsum(f0[r]), res[1][r] = hsum(f1[r]);
+}
+#endif
+
+/* 1 when the relaxed int8 dot multiplies bytes above 127 as unsigned and exactly. */
+EXPORT(probe_u8dot)
+int32_t probe_u8dot(void) {
+#ifdef LOOM_RELAXED
+  static volatile uint8_t u = 255;
+  static volatile int8_t s = 127;
+  v128_t r = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(wasm_i8x16_splat(s), wasm_i8x16_splat((int8_t)u),
+                                                     wasm_i32x4_splat(0));
+  return wasm_i32x4_extract_lane(r, 0) == 4 * 255 * 127 && wasm_i32x4_extract_lane(r, 3) == 4 * 255 * 127;
+#else
+  return 0;
+#endif
+}
+
 /* Σ over 32 lanes of one Q8_0 weight block (pre-widened to int16: w[0..3]) · 32 int8 x. */
 INLINE v128_t dot_q8_block(const v128_t* w, const int8_t* x) {
   v128_t x0 = wasm_v128_load(x), x1 = wasm_v128_load(x + 16);
@@ -451,17 +510,26 @@ void k_matmul_q8(const MatmulQ8Args* a, int ith, int nth) {
   float res[4];
   uint32_t j = j_lo;
 #ifdef LOOM_RELAXED
-  if (a->w->dtype == DT_Q4_0 && rows >= 2) {
+  int q8tile = a->w->dtype == DT_Q8_0 && a->u8dot;
+  if ((a->w->dtype == DT_Q4_0 || q8tile) && rows >= 2) {
     float res2[2][4];
     for (; j + 2 <= j_hi; j += 2) {
       for (uint32_t r0 = 0; r0 < rows; r0 += 4) {
         int R = rows - r0 < 4 ? (int)(rows - r0) : 4;
-
-        switch (R) {
-          case 4: tile2_q4_0(a, j, r0, 4, res2); break;
-          case 3: tile2_q4_0(a, j, r0, 3, res2); break;
-          case 2: tile2_q4_0(a, j, r0, 2, res2); break;
-          default: tile2_q4_0(a, j, r0, 1, res2); break;
+        if (q8tile) {
+          switch (R) {
+            case 4: tile2_q8_0(a, j, r0, 4, res2); break;
+            case 3: tile2_q8_0(a, j, r0, 3, res2); break;
+            case 2: tile2_q8_0(a, j, r0, 2, res2); break;
+            default: tile2_q8_0(a, j, r0, 1, res2); break;
+          }
+        } else {
+          switch (R) {
+            case 4: tile2_q4_0(a, j, r0, 4, res2); break;
+            case 3: tile2_q4_0(a, j, r0, 3, res2); break;
+            case 2: tile2_q4_0(a, j, r0, 2, res2); break;
+            default: tile2_q4_0(a, j, r0, 1, res2); break;
+          }
         }
         for (int r = 0; r < R; r++) {
           float b0 = a->bias ? a->bias[j] : 0.0f, b1 = a->bias ? a->bias[j + 1] : 0.0f;
