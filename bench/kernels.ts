@@ -8,6 +8,7 @@
  * deno task bench:kernels                     # every dtype
  * deno task bench:kernels --dtypes q4_0,q8_0  # some
  * deno task bench:kernels --threads 1,2 --rows 1,8
+ * deno task bench:kernels --dtypes q4_0 --copies 10  # weights from memory, not the L3 cache
  * deno task bench:kernels --decode            # whole-model decode instead
  * ```
  *
@@ -43,8 +44,14 @@ const cores = navigator.hardwareConcurrency;
 const threadCounts = list(arg("threads"))?.map(Number) ?? [...new Set([1, cores])];
 const dtypes = (list(arg("dtypes")) ?? [...DTYPES]) as DType[];
 const rowCounts = list(arg("rows"))?.map(Number) ?? [1, 8, 32];
-/** Weight shapes [N, K] of a 1.1B-class model (hidden 2048, FFN 5632). */
-const SHAPES: [number, number][] = [[2048, 2048], [5632, 2048], [2048, 5632]];
+/**
+ * Weight shapes [N, K] of a 1.1B-class model (hidden 2048, FFN 5632), `--copies` times (each
+ * copy its own weights: 10 copies of Q4_0 are 150 MB, beyond the L3 cache, as in a model).
+ */
+const SHAPES: [number, number][] = Array.from(
+  { length: Number(arg("copies") ?? 1) },
+  () => [[2048, 2048], [5632, 2048], [2048, 5632]] as [number, number][],
+).flat();
 
 /**
  * ms per run of `fn`: the best of 7 batches of at least 20 ms each (after a warm-up). The
