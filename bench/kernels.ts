@@ -10,12 +10,14 @@
  * deno task bench:kernels --threads 1,2 --rows 1,8
  * deno task bench:kernels --dtypes q4_0 --copies 10  # weights from memory, not the L3 cache
  * deno task bench:kernels --decode            # whole-model decode instead
+ * deno task bench:kernels --decode --ops --shape 135m --threads 2  # + time per op
  * ```
  *
  * `--decode` runs the transformer of `core/model/` on a synthetic 1.1B-class model (TinyLlama
- * shapes, random Q4_0 blocks, Q6_K output as llama.cpp writes it): prefill of 128 tokens,
- * batch-1 and batch-8 decode tokens/s, against the roofline of the memory bandwidth
- * measured in the same run.
+ * shapes, random Q4_0 blocks, Q6_K output as llama.cpp writes it; `--shape 135m` for the
+ * 135M-class shape): prefill of 128 tokens, batch-1 and batch-8 decode tokens/s, against the
+ * roofline of the memory bandwidth measured in the same run. `--ops` adds the time per op
+ * (matmuls by weight) of each phase.
  *
  * Q4_0, Q8_0, Q4_K and Q6_K run twice: with f32 activations and with int8 (`activations: "q8"`).
  *
@@ -33,6 +35,7 @@ import {
 } from "@loom/core";
 import { WasmBackend } from "@loom/wasm";
 import { randomWeightBytes, Rng } from "../tests/conformance/_helpers.ts";
+import { OpProfile } from "./_op_profile.ts";
 
 function arg(name: string): string | undefined {
   const i = Deno.args.indexOf(`--${name}`);
@@ -76,14 +79,16 @@ function time(fn: () => void, batches = 7, batchMs = 20): number {
 
 /** Synthetic TinyLlama-shaped Q4_0 model: prefill and decode tokens/s against the roofline. */
 async function benchDecode(numThreads: number, activations: "f32" | "q8"): Promise<void> {
+  const small = arg("shape") === "135m";
+  const [H, F] = small ? [576, 1536] : [2048, 5632], kvDim = small ? 192 : 256;
   const c: ModelConfig = {
     architecture: "llama",
     vocabSize: 32000,
-    hiddenSize: 2048,
-    intermediateSize: 5632,
-    numLayers: 22,
-    numHeads: 32,
-    numKvHeads: 4,
+    hiddenSize: H,
+    intermediateSize: F,
+    numLayers: small ? 30 : 22,
+    numHeads: small ? 9 : 32,
+    numKvHeads: small ? 3 : 4,
     headDim: 64,
     maxContextLength: 2048,
     rmsNormEps: 1e-5,
@@ -102,21 +107,21 @@ async function benchDecode(numThreads: number, activations: "f32" | "q8"): Promi
     src.add({ name, dtype, shape, byteLength: bytes.length }, bytes);
     if (name !== "token_embd.weight") bytesPerToken += bytes.length;
   };
-  add("token_embd.weight", "q4_0", [32000, 2048]);
+  add("token_embd.weight", "q4_0", [32000, H]);
   for (let l = 0; l < c.numLayers; l++) {
     const p = `blk.${l}.`;
-    add(p + "attn_norm.weight", "f32", [2048]);
-    add(p + "attn_q.weight", "q4_0", [2048, 2048]);
-    add(p + "attn_k.weight", "q4_0", [256, 2048]);
-    add(p + "attn_v.weight", "q4_0", [256, 2048]);
-    add(p + "attn_output.weight", "q4_0", [2048, 2048]);
-    add(p + "ffn_norm.weight", "f32", [2048]);
-    add(p + "ffn_gate.weight", "q4_0", [5632, 2048]);
-    add(p + "ffn_up.weight", "q4_0", [5632, 2048]);
-    add(p + "ffn_down.weight", "q4_0", [2048, 5632]);
+    add(p + "attn_norm.weight", "f32", [H]);
+    add(p + "attn_q.weight", "q4_0", [H, H]);
+    add(p + "attn_k.weight", "q4_0", [kvDim, H]);
+    add(p + "attn_v.weight", "q4_0", [kvDim, H]);
+    add(p + "attn_output.weight", "q4_0", [H, H]);
+    add(p + "ffn_norm.weight", "f32", [H]);
+    add(p + "ffn_gate.weight", "q4_0", [F, H]);
+    add(p + "ffn_up.weight", "q4_0", [F, H]);
+    add(p + "ffn_down.weight", "q4_0", [H, F]);
   }
-  add("output_norm.weight", "f32", [2048]);
-  add("output.weight", "q6_k", [32000, 2048]);
+  add("output_norm.weight", "f32", [H]);
+  add("output.weight", "q6_k", [32000, H]);
   const be = await WasmBackend.create({ numThreads, activations });
   const bandwidth = be.measureReadBandwidth();
   const model = await Transformer.load(be, c, src, { maxBatchTokens: 128, maxLogitRows: 8 });
@@ -130,12 +135,18 @@ async function benchDecode(numThreads: number, activations: "f32" | "q8"): Promi
     return performance.now() - t;
   };
   const prompt = Array.from({ length: 128 }, (_, i) => (i * 7919) % 32000);
+  const prof = Deno.args.includes("--ops") ? new OpProfile(be) : undefined;
   const prefill: number[] = [];
   for (let s = 0; s < 8; s++) {
+    if (s === 1) prof?.reset();
     prefill.push(
       await timed([{ tokens: prompt, startPos: 0, blockTable: table(s), logits: "last" }]),
     );
   }
+  const opsTable = (what: string, steps: number) => {
+    if (prof) console.log(`  per op, ${what} (ms a step):\n${prof.table(steps)}`), prof.reset();
+  };
+  opsTable("prefill of 128 tokens", 7);
   const decode = async (batch: number, steps: number) => {
     const times: number[] = [];
     for (let k = 0; k < steps; k++) {
@@ -150,7 +161,10 @@ async function benchDecode(numThreads: number, activations: "f32" | "q8"): Promi
     }
     return median(times);
   };
-  const ms1 = await decode(1, 24), ms8 = await decode(8, 12);
+  const ms1 = await decode(1, 24);
+  opsTable("decode batch 1", 24);
+  const ms8 = await decode(8, 12);
+  opsTable("decode batch 8", 12);
   const roofline = (bandwidth * 1e9) / bytesPerToken;
   console.log(
     `${numThreads} thread(s), ${activations} activations: read ${bandwidth.toFixed(1)} GB/s, ` +
