@@ -377,7 +377,8 @@ INLINE void row_q4_k(const MatmulQ8Args* a, uint32_t j, uint32_t r0, int R, floa
   uint32_t nsb = w->k / 256, nb = w->k / 32;
   const uint8_t* blk = w->data + (uint64_t)j * w->row_bytes;
   v128_t mask = wasm_i8x16_splat(0x0f), zero = wasm_i32x4_splat(0);
-  v128_t acc[4] = {zero, zero, zero, zero};
+  v128_t acc[8];
+  for (int r = 0; r < R; r++) acc[r] = zero;
   for (uint32_t i = 0; i < nsb; i++, blk += 144) {
     /* unpack the 6-bit scales and mins (ggml's utmp shuffle): bytes sc0..7, m0..7 */
     uint32_t u0 = rd_u32(blk + 4), u1 = rd_u32(blk + 8), u2 = rd_u32(blk + 12);
@@ -425,7 +426,8 @@ INLINE void row_q6_k(const MatmulQ8Args* a, uint32_t j, uint32_t r0, int R, floa
   uint32_t nsb = w->k / 256, nb = w->k / 32;
   const uint8_t* blk = w->data + (uint64_t)j * w->row_bytes;
   v128_t m4 = wasm_i8x16_splat(0x0f), m2 = wasm_i8x16_splat(3), zero = wasm_i32x4_splat(0);
-  v128_t acc[4] = {zero, zero, zero, zero};
+  v128_t acc[8];
+  for (int r = 0; r < R; r++) acc[r] = zero;
   for (uint32_t i = 0; i < nsb; i++, blk += 210) {
     v128_t d = wasm_f32x4_splat(rd_f16(blk + 208));
     v128_t sc8 = wasm_v128_load(blk + 192);
@@ -539,12 +541,23 @@ void k_matmul_q8(const MatmulQ8Args* a, int ith, int nth) {
     }
   }
 #endif
+  float res8[8];
   for (; j < j_hi; j++) {
     switch (a->w->dtype) {
       case DT_Q4_0: TILE(row_q4_0); break;
       case DT_Q8_0: TILE(row_q8_0); break;
-      case DT_Q4_K: TILE(row_q4_k); break;
-      case DT_Q6_K: TILE(row_q6_k); break;
+      case DT_Q4_K: /* K-quants: one weight row decoded once for up to 8 x rows */
+      case DT_Q6_K:
+        for (uint32_t r0 = 0; r0 < rows; r0 += 8) {
+          int R = rows - r0 < 8 ? (int)(rows - r0) : 8;
+          if (a->w->dtype == DT_Q4_K) {
+            TILE8(row_q4_k, R);
+          } else {
+            TILE8(row_q6_k, R);
+          }
+          for (int r = 0; r < R; r++) a->out[(r0 + r) * a->out_stride + j] = res8[r];
+        }
+        break;
       default: __builtin_trap();
     }
     if (a->bias) {
