@@ -488,6 +488,34 @@ INLINE void row_q6_k(const MatmulQ8Args* a, uint32_t j, uint32_t r0, int R, floa
     for (uint32_t r = r0; r < rows; r++) a->out[r * a->out_stride + j] = res[r - r0]; \
   } while (0)
 
+#ifdef LOOM_RELAXED
+/*
+ * One Q4_0 weight row · one x row over whole groups (batch-1 decode): the group's 8 x vectors
+ * are loaded first, then the 4 weight vectors stream through 8 dots. Measured 10–15 % faster
+ * than row_q4_0 here; two weight rows at a time (x vectors shared) ran at half the speed with
+ * weights from DRAM, so each thread keeps one weight stream.
+ */
+INLINE float row1_q4_0(const MatmulQ8Args* a, uint32_t j) {
+  const WeightDesc* w = a->w;
+  uint32_t nb = w->k / 32, ng = nb / 4;
+  const uint8_t* q = w->data + (uint64_t)j * w->row_bytes;
+  const float* d = w->scales + (uint64_t)j * nb;
+  v128_t mask = wasm_i8x16_splat((int8_t)k_nibble_mask), f = wasm_f32x4_splat(0);
+  for (uint32_t g = 0; g < ng; g++) {
+    v128_t xv[8];
+    for (int m = 0; m < 8; m++) xv[m] = wasm_v128_load(a->xq + 128 * g + 16 * m);
+    v128_t acc = wasm_i32x4_neg(wasm_v128_load(a->xs + 4 * g));
+    for (int m = 0; m < 4; m++) {
+      v128_t p = wasm_v128_load(q + 64 * g + 16 * m);
+      acc = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(xv[m], wasm_v128_and(p, mask), acc);
+      acc = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(xv[m + 4], wasm_v128_and(wasm_u16x8_shr(p, 4), mask), acc);
+    }
+    f = MADD(wasm_f32x4_convert_i32x4(acc), wasm_f32x4_mul(wasm_v128_load(d + 4 * g), wasm_v128_load(a->xd + 4 * g)), f);
+  }
+  return hsum(f);
+}
+#endif
+
 /* fn(a, j, r0, R, res8) with R a compile-time constant, so the row loops unroll */
 #define TILE8(fn, R)                              \
   switch (R) {                                    \
@@ -509,6 +537,9 @@ void k_matmul_q8(const MatmulQ8Args* a, int ith, int nth) {
   float res[4];
   uint32_t j = j_lo;
 #ifdef LOOM_RELAXED
+  if (a->w->dtype == DT_Q4_0 && rows == 1 && a->w->k % 128 == 0) {
+    for (; j < j_hi; j++) a->out[j] = row1_q4_0(a, j) + (a->bias ? a->bias[j] : 0.0f);
+  }
   if (a->w->dtype == DT_Q4_0 && rows >= 2) { /* one weight row × up to 8 x rows at a time */
     float res8[8];
     for (; j < j_hi; j++) {
