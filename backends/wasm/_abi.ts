@@ -30,7 +30,13 @@ export type KernelFn = (args: number, ith: number, nth: number) => void;
 export type KernelExports = Record<KernelName, KernelFn> & {
   __stack_pointer: WebAssembly.Global;
   __heap_base: WebAssembly.Global;
-  repack_q8_0(src: number, numBlocks: number, qs: number, scales: number): void;
+  repack_q8_0(
+    src: number,
+    numRows: number,
+    blocksPerRow: number,
+    qs: number,
+    scales: number,
+  ): void;
   repack_q4_0(
     src: number,
     numRows: number,

@@ -205,8 +205,8 @@ export class WasmBackend implements Backend {
       ptrs.push(dataPtr, scalesPtr);
       const staging = heap.alloc(need, `${what} (staging)`);
       heap.u8.set(bytes.subarray(0, need), staging);
-      if (info.dtype === "q8_0") exports.repack_q8_0(staging, numBlocks, dataPtr, scalesPtr);
-      else exports.repack_q4_0(staging, n, k / 32, dataPtr, scalesPtr);
+      const repack = info.dtype === "q8_0" ? exports.repack_q8_0 : exports.repack_q4_0;
+      repack(staging, n, k / 32, dataPtr, scalesPtr);
       heap.free(staging);
     } else {
       dataPtr = heap.alloc(need, what);

@@ -38,10 +38,11 @@ enum {
  * Q8_0 and Q4_0, which are repacked at load into a quant plane (`data`: Q8_0 int8 [n, k];
  * Q4_0 nibbles [n, k/2], see below) and an f32 scale plane (`scales`, [n, k/32]).
  *
- * Q4_0 rows are interleaved in groups of 4 blocks (64 bytes): 32-bit word m (0..3) of block
- * k (0..3) sits at word 4m + k, so a 16-byte vector holds the same 4 bytes of 4 blocks and
- * an int8 dot product's lane k sums block k alone (see matmul_q8.c). Blocks after the last
- * whole group stay as they are. quad_transpose converts either way.
+ * Q4_0 and Q8_0 rows are interleaved in groups of 4 blocks (Q4_0: 64 bytes, Q8_0: 128):
+ * 32-bit word m (Q4_0: 0..3, Q8_0: 0..7) of block k (0..3) sits at word 4m + k, so a 16-byte
+ * vector holds the same 4 bytes of 4 blocks and an int8 dot product's lane k sums block k
+ * alone (see matmul_q8.c). Blocks after the last whole group stay as they are.
+ * quad_transpose converts either way.
  */
 typedef struct {
   uint32_t dtype;

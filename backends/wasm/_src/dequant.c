@@ -58,9 +58,21 @@ static void row_bf16(const uint8_t* src, uint32_t k, float* y) {
   for (; i < k; i++) y[i] = bf16_to_f32(rd_u16(src + 2 * i));
 }
 
-/* Repacked Q8_0: int8 plane + f32 scales. */
+/* Repacked Q8_0: interleaved int8 plane (see common.h) + f32 scales. */
 static void row_q8_0(const int8_t* qs, const float* sc, uint32_t k, float* y) {
-  for (uint32_t b = 0; b < k / 32; b++, qs += 32, y += 32) {
+  uint32_t nb = k / 32, b = 0;
+  for (; b + 4 <= nb; b += 4, qs += 128, y += 128) {
+    v128_t lo[4], hi[4];
+    for (int i = 0; i < 4; i++) lo[i] = wasm_v128_load(qs + 16 * i), hi[i] = wasm_v128_load(qs + 64 + 16 * i);
+    quad_transpose(lo);
+    quad_transpose(hi);
+    for (int i = 0; i < 4; i++) {
+      v128_t d = wasm_f32x4_splat(sc[b + i]);
+      put_i8x16(y + 32 * i, lo[i], d);
+      put_i8x16(y + 32 * i + 16, hi[i], d);
+    }
+  }
+  for (; b < nb; b++, qs += 32, y += 32) {
     v128_t d = wasm_f32x4_splat(sc[b]);
     put_i8x16(y, wasm_v128_load(qs), d);
     put_i8x16(y + 16, wasm_v128_load(qs + 16), d);
@@ -293,15 +305,34 @@ void dequant_row(const WeightDesc* w, uint32_t row, float* dst) {
 }
 
 /*
- * Repacks `num_blocks` GGML blocks (Q8_0: 34 bytes, Q4_0: 18 bytes) from `src` into a quant
- * plane `qs` and an f32 scale plane `scales`. `src` must not overlap the planes.
+ * Repacks Q8_0 rows of `blocks_per_row` GGML blocks (34 bytes) from `src` into a quant plane
+ * `qs`, interleaved in groups of 4 blocks (see common.h), and an f32 scale plane `scales`.
+ * `src` must not overlap the planes.
  */
 EXPORT(repack_q8_0)
-void repack_q8_0(const uint8_t* src, uint32_t num_blocks, int8_t* qs, float* scales) {
-  for (uint32_t b = 0; b < num_blocks; b++, src += 34, qs += 32) {
-    scales[b] = rd_f16(src);
-    wasm_v128_store(qs, wasm_v128_load(src + 2));
-    wasm_v128_store(qs + 16, wasm_v128_load(src + 18));
+void repack_q8_0(const uint8_t* src, uint32_t num_rows, uint32_t blocks_per_row, int8_t* qs,
+                 float* scales) {
+  for (uint32_t r = 0; r < num_rows; r++) {
+    uint32_t b = 0;
+    for (; b + 4 <= blocks_per_row; b += 4, src += 4 * 34, qs += 128, scales += 4) {
+      v128_t lo[4], hi[4]; /* words 0..3 and 4..7 of the 4 blocks */
+      for (int i = 0; i < 4; i++) {
+        scales[i] = rd_f16(src + 34 * i);
+        lo[i] = wasm_v128_load(src + 34 * i + 2);
+        hi[i] = wasm_v128_load(src + 34 * i + 18);
+      }
+      quad_transpose(lo);
+      quad_transpose(hi);
+      for (int i = 0; i < 4; i++) {
+        wasm_v128_store(qs + 16 * i, lo[i]);
+        wasm_v128_store(qs + 64 + 16 * i, hi[i]);
+      }
+    }
+    for (; b < blocks_per_row; b++, src += 34, qs += 32, scales++) {
+      scales[0] = rd_f16(src);
+      wasm_v128_store(qs, wasm_v128_load(src + 2));
+      wasm_v128_store(qs + 16, wasm_v128_load(src + 18));
+    }
   }
 }
 

@@ -121,11 +121,23 @@ INLINE v128_t madd_i8x16(v128_t q, const float* x, v128_t acc) {
   return acc;
 }
 
+/* Repacked Q8_0 rows are interleaved in groups of 4 blocks (common.h). */
 static float vec_q8_0(const WeightDesc* w, uint32_t row, const float* x) {
   const int8_t* qs = (const int8_t*)w->data + (uint64_t)row * w->row_bytes;
   const float* sc = w->scales + row * (w->k / 32);
+  uint32_t nb = w->k / 32, b = 0;
   v128_t acc = wasm_f32x4_splat(0);
-  for (uint32_t b = 0; b < w->k / 32; b++, qs += 32, x += 32) {
+  for (; b + 4 <= nb; b += 4, qs += 128, x += 128) {
+    v128_t lo[4], hi[4];
+    for (int i = 0; i < 4; i++) lo[i] = wasm_v128_load(qs + 16 * i), hi[i] = wasm_v128_load(qs + 64 + 16 * i);
+    quad_transpose(lo);
+    quad_transpose(hi);
+    for (int i = 0; i < 4; i++) {
+      v128_t s = madd_i8x16(hi[i], x + 32 * i + 16, madd_i8x16(lo[i], x + 32 * i, wasm_f32x4_splat(0)));
+      acc = MADD(s, wasm_f32x4_splat(sc[b + i]), acc);
+    }
+  }
+  for (; b < nb; b++, qs += 32, x += 32) {
     v128_t s = wasm_f32x4_splat(0);
     s = madd_i8x16(wasm_v128_load(qs), x, s);
     s = madd_i8x16(wasm_v128_load(qs + 16), x + 16, s);

@@ -259,45 +259,55 @@ INLINE void tile1_q4_0(const MatmulQ8Args* a, uint32_t j, uint32_t r0, int R, fl
 
 #ifdef LOOM_RELAXED
 /*
- * Two Q8_0 weight rows (j, j+1) · R ≤ 4 x rows with one relaxed dot per 16 values: the
- * weights are biased to unsigned bytes (w ^ 0x80 = w + 128, decoded once for all R rows) and
- * Σ x·w = Σ x·(w + 128) − 128·Σx, the last term folded into the accumulator's start. Only
- * run where probe_u8dot found the relaxed dot exact for unsigned bytes above 127 (x86 with
- * AVX-VNNI: vpdpbusd): the relaxed-SIMD spec leaves them implementation-defined.
+ * One Q8_0 weight row · R ≤ 8 x rows with one relaxed dot per 16 values: the weights are
+ * biased to unsigned bytes (w ^ 0x80 = w + 128, decoded once for all R rows) and
+ * Σ x·w = Σ x·(w + 128) − 128·Σx, the last term the accumulator's start. Whole groups are
+ * interleaved like Q4_0 (lanes = blocks, one scale multiply per 4 blocks); the tail is
+ * plain. Only run where probe_u8dot found the relaxed dot exact for unsigned bytes above 127
+ * (x86 with AVX-VNNI: vpdpbusd): the relaxed-SIMD spec leaves them implementation-defined.
  */
-INLINE void tile2_q8_0(const MatmulQ8Args* a, uint32_t j, uint32_t r0, int R, float res[2][4]) {
+INLINE void tile1_q8_0(const MatmulQ8Args* a, uint32_t j, uint32_t r0, int R, float res[8]) {
   const WeightDesc* w = a->w;
-  uint32_t nb = w->k / 32, k = w->k;
+  uint32_t nb = w->k / 32, ng = nb / 4, k = w->k;
   const int8_t* q0 = (const int8_t*)w->data + (uint64_t)j * w->row_bytes;
-  const int8_t* q1 = q0 + w->row_bytes;
   const float* d0 = w->scales + (uint64_t)j * nb;
-  const float* d1 = d0 + nb;
   const int8_t* x = a->xq + (uint64_t)r0 * k;
   const int32_t* xs = a->xs + (uint64_t)r0 * nb;
   const float* xd = a->xd + (uint64_t)r0 * nb;
   v128_t bias = wasm_i8x16_splat((int8_t)((k_nibble_mask + 1) << 3)), zero = wasm_f32x4_splat(0);
-  v128_t f0[4] = {zero, zero, zero, zero}, f1[4] = {zero, zero, zero, zero};
+  v128_t f0[8];
+  for (int r = 0; r < R; r++) f0[r] = zero;
+  for (uint32_t g = 0; g < ng; g++) {
+    v128_t acc0[8];
+    for (int r = 0; r < R; r++) { /* −128·Σx of each block = −16·xs */
+      acc0[r] = wasm_i32x4_neg(wasm_i32x4_shl(wasm_v128_load(xs + r * nb + 4 * g), 4));
+    }
+    const int8_t* xg = x + 128 * g;
 #pragma clang loop unroll(disable)
-  for (uint32_t b = 0; b < nb; b++) {
-    v128_t u0a = wasm_v128_xor(wasm_v128_load(q0 + 32 * b), bias);
-    v128_t u0b = wasm_v128_xor(wasm_v128_load(q0 + 32 * b + 16), bias);
-    v128_t u1a = wasm_v128_xor(wasm_v128_load(q1 + 32 * b), bias);
-    v128_t u1b = wasm_v128_xor(wasm_v128_load(q1 + 32 * b + 16), bias);
-    float dw0 = d0[b], dw1 = d1[b];
+    for (int m = 0; m < 8; m++) {
+      v128_t u = wasm_v128_xor(wasm_v128_load(q0 + 128 * g + 16 * m), bias);
+      for (int r = 0; r < R; r++) {
+        acc0[r] = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(wasm_v128_load(xg + r * k + 16 * m), u, acc0[r]);
+      }
+    }
+    v128_t dw = wasm_v128_load(d0 + 4 * g);
     for (int r = 0; r < R; r++) {
-      const int8_t* xb = x + r * k + 32 * b;
-      v128_t x0 = wasm_v128_load(xb), x1 = wasm_v128_load(xb + 16);
-      v128_t off = wasm_i32x4_splat(-4 * xs[r * nb + b]); /* −128·Σx over 4 lanes (xs = 8·Σx) */
-      v128_t s0 = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(
-          x1, u0b, wasm_i32x4_relaxed_dot_i8x16_i7x16_add(x0, u0a, off));
-      v128_t s1 = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(
-          x1, u1b, wasm_i32x4_relaxed_dot_i8x16_i7x16_add(x0, u1a, off));
-      float dx = xd[r * nb + b];
-      f0[r] = MADD(wasm_f32x4_convert_i32x4(s0), wasm_f32x4_splat(dw0 * dx), f0[r]);
-      f1[r] = MADD(wasm_f32x4_convert_i32x4(s1), wasm_f32x4_splat(dw1 * dx), f1[r]);
+      v128_t dx = wasm_v128_load(xd + r * nb + 4 * g);
+      f0[r] = MADD(wasm_f32x4_convert_i32x4(acc0[r]), wasm_f32x4_mul(dw, dx), f0[r]);
     }
   }
-  for (int r = 0; r < R; r++) res[0][r] = hsum(f0[r]), res[1][r] = hsum(f1[r]);
+  for (uint32_t b = ng * 4; b < nb; b++) {
+    v128_t ua = wasm_v128_xor(wasm_v128_load(q0 + 32 * b), bias);
+    v128_t ub = wasm_v128_xor(wasm_v128_load(q0 + 32 * b + 16), bias);
+    for (int r = 0; r < R; r++) {
+      const int8_t* xb = x + r * k + 32 * b;
+      v128_t off = wasm_i32x4_splat(-4 * xs[r * nb + b]); /* −128·Σx over 4 lanes */
+      v128_t s0 = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(
+          wasm_v128_load(xb + 16), ub, wasm_i32x4_relaxed_dot_i8x16_i7x16_add(wasm_v128_load(xb), ua, off));
+      f0[r] = MADD(wasm_f32x4_convert_i32x4(s0), wasm_f32x4_splat(d0[b] * xd[r * nb + b]), f0[r]);
+    }
+  }
+  for (int r = 0; r < R; r++) res[r] = hsum(f0[r]);
 }
 #endif
 
@@ -332,24 +342,33 @@ INLINE void widen_q8_block(const int8_t* q, v128_t* w) {
 
 INLINE void row_q8_0(const MatmulQ8Args* a, uint32_t j, uint32_t r0, int R, float* res) {
   const WeightDesc* w = a->w;
-  uint32_t nb = w->k / 32, b = 0;
+  uint32_t nb = w->k / 32, ng = nb / 4, b;
   const int8_t* qs = (const int8_t*)w->data + (uint64_t)j * w->row_bytes;
   const float* dw = w->scales + (uint64_t)j * nb;
   v128_t zero = wasm_i32x4_splat(0);
   v128_t acc[4] = {zero, zero, zero, zero};
-  for (; b + 2 <= nb; b += 2) {
-    v128_t w0[4], w1[4];
-    widen_q8_block(qs + 32 * b, w0);
-    widen_q8_block(qs + 32 * b + 32, w1);
+  for (uint32_t g = 0; g < ng; g++) {
+    /* interleaved group: int16 dots split each block's lane in two (low bytes: blocks 0, 1;
+     * high bytes: blocks 2, 3), folded after the 8 vectors */
+    v128_t sl[4] = {zero, zero, zero, zero}, sh[4] = {zero, zero, zero, zero};
+    for (int m = 0; m < 8; m++) {
+      v128_t wv = wasm_v128_load(qs + 128 * g + 16 * m);
+      v128_t wl = wasm_i16x8_extend_low_i8x16(wv), wh = wasm_i16x8_extend_high_i8x16(wv);
+      for (int r = 0; r < R; r++) {
+        v128_t xv = wasm_v128_load(a->xq + (uint64_t)(r0 + r) * w->k + 128 * g + 16 * m);
+        sl[r] = wasm_i32x4_add(sl[r], wasm_i32x4_dot_i16x8(wasm_i16x8_extend_low_i8x16(xv), wl));
+        sh[r] = wasm_i32x4_add(sh[r], wasm_i32x4_dot_i16x8(wasm_i16x8_extend_high_i8x16(xv), wh));
+      }
+    }
+    v128_t d4 = wasm_v128_load(dw + 4 * g);
     for (int r = 0; r < R; r++) {
-      uint64_t xb = (uint64_t)(r0 + r) * nb + b;
-      const int8_t* x = a->xq + xb * 32;
-      v128_t s0 = dot_q8_block(w0, x), s1 = dot_q8_block(w1, x + 32);
-      acc[r] = MADD(wasm_f32x4_convert_i32x4(s0), wasm_f32x4_splat(dw[b] * a->xd[xb]), acc[r]);
-      acc[r] = MADD(wasm_f32x4_convert_i32x4(s1), wasm_f32x4_splat(dw[b + 1] * a->xd[xb + 1]), acc[r]);
+      uint64_t xb = (uint64_t)(r0 + r) * nb + 4 * g;
+      v128_t lanes = wasm_i32x4_add(wasm_i32x4_shuffle(sl[r], sh[r], 0, 2, 4, 6),
+                                    wasm_i32x4_shuffle(sl[r], sh[r], 1, 3, 5, 7));
+      acc[r] = MADD(wasm_f32x4_convert_i32x4(lanes), wasm_f32x4_mul(d4, wasm_v128_load(a->xd + xb)), acc[r]);
     }
   }
-  for (; b < nb; b++) {
+  for (b = ng * 4; b < nb; b++) {
     v128_t w0[4];
     widen_q8_block(qs + 32 * b, w0);
     for (int r = 0; r < R; r++) {
@@ -552,21 +571,14 @@ void k_matmul_q8(const MatmulQ8Args* a, int ith, int nth) {
       }
     }
   }
-  if (a->w->dtype == DT_Q8_0 && a->u8dot && rows >= 2) { /* two weight rows × up to 4 x rows */
-    float res2[2][4];
-    for (; j + 2 <= j_hi; j += 2) {
-      for (uint32_t r0 = 0; r0 < rows; r0 += 4) {
-        int R = rows - r0 < 4 ? (int)(rows - r0) : 4;
-        switch (R) {
-          case 4: tile2_q8_0(a, j, r0, 4, res2); break;
-          case 3: tile2_q8_0(a, j, r0, 3, res2); break;
-          case 2: tile2_q8_0(a, j, r0, 2, res2); break;
-          default: tile2_q8_0(a, j, r0, 1, res2); break;
-        }
+  if (a->w->dtype == DT_Q8_0 && a->u8dot) { /* one weight row × up to 8 x rows */
+    float res8[8];
+    for (; j < j_hi; j++) {
+      for (uint32_t r0 = 0; r0 < rows; r0 += 8) {
+        int R = rows - r0 < 8 ? (int)(rows - r0) : 8;
+        TILE8(tile1_q8_0, R);
         for (int r = 0; r < R; r++) {
-          float b0 = a->bias ? a->bias[j] : 0.0f, b1 = a->bias ? a->bias[j + 1] : 0.0f;
-          a->out[(r0 + r) * a->out_stride + j] = res2[0][r] + b0;
-          a->out[(r0 + r) * a->out_stride + j + 1] = res2[1][r] + b1;
+          a->out[(r0 + r) * a->out_stride + j] = res8[r] + (a->bias ? a->bias[j] : 0.0f);
         }
       }
     }
