@@ -2,7 +2,7 @@
 // Built by clang version 19.1.7 from backends/wasm/_src/.
 
 /** sha256 of the kernel sources and build flags. */
-export const SOURCE_HASH = "07234c7477cdb5d555f4399c80f5229bfb6eef23315ffdf93929ce5b5f518ee0";
+export const SOURCE_HASH = "cea0e50a5121bdd0e98a04600eb5e133aeb64326643a55cfc9c6100ee5a29bbd";
 /** The compiler that built the bytes below. */
 export const CLANG_VERSION = "clang version 19.1.7";
 /** sha256 of each build's wasm bytes. */

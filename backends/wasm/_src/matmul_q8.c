@@ -9,11 +9,13 @@
  *   [rows, K/16] (Σq of each 16 values, for Q4_K's mins and Q6_K's −32 offset).
  * k_matmul_q8: out [rows, N] ← dequant(xq) · Wᵀ for Q4_0, Q8_0, Q4_K, Q6_K weights (K-quant
  *   sub-blocks of 32 and 16 values line up with the activation blocks of 32, so each
- *   sub-block's integer sum is scaled by its own d_w · sc and d_x). Chunks split the weight rows; each weight
- *   block is decoded once and dotted with up to 4 x rows (batched decode reads every weight
- *   byte once per call). Q4_0 on the relaxed build uses i32x4.relaxed_dot_i8x16_i7x16_add
- *   (the nibbles 0..15 are valid 7-bit operands, so results are exact and deterministic);
- *   elsewhere int8 values are widened to int16 and multiplied with i32x4.dot_i16x8.
+ *   sub-block's integer sum is scaled by its own d_w · sc and d_x). Chunks split the weight
+ *   rows; each weight block is decoded once and dotted with up to 8 x rows on the relaxed
+ *   build (4 on the plain one). The relaxed build multiplies with
+ *   i32x4.relaxed_dot_i8x16_i7x16_add (one vpdpbusd with AVX-VNNI): Q4_0 nibbles and K-quant
+ *   values are valid 7-bit operands, so results are exact everywhere; Q8_0 uses it on weights
+ *   biased to unsigned bytes only where probe_u8dot finds that exact. Elsewhere int8 values
+ *   are widened to int16 and multiplied with i32x4.dot_i16x8.
  */
 #include "common.h"
 
