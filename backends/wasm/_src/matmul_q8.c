@@ -550,6 +550,23 @@ INLINE float row1_q4_0(const MatmulQ8Args* a, uint32_t j) {
     default: fn(a, j, r0, 1, res8); break;        \
   }
 
+/* as TILE8 for weight row jj */
+#define TILE8J(fn, jj, R)                         \
+  switch (R) {                                    \
+    case 8: fn(a, jj, r0, 8, res8); break;        \
+    case 7: fn(a, jj, r0, 7, res8); break;        \
+    case 6: fn(a, jj, r0, 6, res8); break;        \
+    case 5: fn(a, jj, r0, 5, res8); break;        \
+    case 4: fn(a, jj, r0, 4, res8); break;        \
+    case 3: fn(a, jj, r0, 3, res8); break;        \
+    case 2: fn(a, jj, r0, 2, res8); break;        \
+    default: fn(a, jj, r0, 1, res8); break;       \
+  }
+
+#ifndef JB
+#define JB 32
+#endif
+
 EXPORT(k_matmul_q8)
 void k_matmul_q8(const MatmulQ8Args* a, int ith, int nth) {
   uint32_t n = a->w->n, rows = a->rows, lo, hi;
@@ -561,26 +578,25 @@ void k_matmul_q8(const MatmulQ8Args* a, int ith, int nth) {
   if (a->w->dtype == DT_Q4_0 && rows == 1 && a->w->k % 128 == 0) {
     for (; j < j_hi; j++) a->out[j] = row1_q4_0(a, j) + (a->bias ? a->bias[j] : 0.0f);
   }
-  if (a->w->dtype == DT_Q4_0 && rows >= 2) { /* one weight row × up to 8 x rows at a time */
+  int q4 = a->w->dtype == DT_Q4_0 && rows >= 2, q8 = a->w->dtype == DT_Q8_0 && a->u8dot;
+  if (q4 || q8) {
+    /* one weight row × up to 8 x rows at a time; weight rows in blocks of JB, so a block's
+     * weights stay in cache while every chunk of 8 x rows passes (x of a 128-token prefill
+     * is up to 720 KB: walking all of it for each weight row ran out of L2) */
     float res8[8];
-    for (; j < j_hi; j++) {
+    for (; j < j_hi; j += JB) {
+      uint32_t jb_end = j + JB < j_hi ? j + JB : j_hi;
       for (uint32_t r0 = 0; r0 < rows; r0 += 8) {
         int R = rows - r0 < 8 ? (int)(rows - r0) : 8;
-        TILE8(tile1_q4_0, R);
-        for (int r = 0; r < R; r++) {
-          a->out[(r0 + r) * a->out_stride + j] = res8[r] + (a->bias ? a->bias[j] : 0.0f);
-        }
-      }
-    }
-  }
-  if (a->w->dtype == DT_Q8_0 && a->u8dot) { /* one weight row × up to 8 x rows */
-    float res8[8];
-    for (; j < j_hi; j++) {
-      for (uint32_t r0 = 0; r0 < rows; r0 += 8) {
-        int R = rows - r0 < 8 ? (int)(rows - r0) : 8;
-        TILE8(tile1_q8_0, R);
-        for (int r = 0; r < R; r++) {
-          a->out[(r0 + r) * a->out_stride + j] = res8[r] + (a->bias ? a->bias[j] : 0.0f);
+        for (uint32_t jj = j; jj < jb_end; jj++) {
+          if (q4) {
+            TILE8J(tile1_q4_0, jj, R);
+          } else {
+            TILE8J(tile1_q8_0, jj, R);
+          }
+          for (int r = 0; r < R; r++) {
+            a->out[(r0 + r) * a->out_stride + jj] = res8[r] + (a->bias ? a->bias[jj] : 0.0f);
+          }
         }
       }
     }
