@@ -24,6 +24,8 @@ const Q8_DTYPES: ReadonlySet<string> = new Set(["q4_0", "q8_0", "q4_k", "q6_k"])
 
 /** Score chunk of k_attention (CHUNK in _src/attention.c). */
 const ATTENTION_CHUNK = 256;
+/** Positions of converted f16 K/V rows k_attention keeps per chunk (CACHE_POS there). */
+const ATTENTION_CACHE_POS = 1024;
 
 function fail(message: string): never {
   throw new LoomError(message, "invalid_argument");
@@ -171,7 +173,8 @@ export function createWasmOps(rt: WasmRuntime): Ops {
       // 2. softmax(q·Kᵀ·scale) · V over each token's causal paged context
       const G = numHeads / numKvHeads;
       const scratch = rt.scratch(
-        G * (ATTENTION_CHUNK + headDim + 2) + 4 * headDim + ATTENTION_CHUNK * headDim,
+        G * (ATTENTION_CHUNK + headDim + 2) + 4 * headDim + ATTENTION_CHUNK * headDim +
+          (f16 ? 2 * ATTENTION_CACHE_POS * headDim : 0),
       );
       rt.args.begin().u32(O.ptr).u32(O.cols).u32(Q.ptr).u32(Q.cols).u32(kvPool.k(layer))
         .u32(kvPool.v(layer)).u32(f16).u32(numHeads).u32(numKvHeads).u32(headDim).f32(scale)

@@ -6,8 +6,10 @@
  * j % blockSize.
  *
  * k_kv_write stores this step's K/V through the slot mapping (run before k_attention).
- * k_attention splits work items (token, KV head) over threads; one item serves the whole
- * GQA group of query heads sharing that KV head, so each K/V row is read once per group. The
+ * k_attention splits work items (KV head, token), KV-head-major, over threads; one item serves
+ * the whole GQA group of query heads sharing that KV head, so each K/V row is read once per
+ * group. With f16 pools, items of a chunk that walk one sequence's tokens (a prefill chunk)
+ * share K/V rows converted to f32 once (up to CACHE_POS positions). The
  * causal context of token i is positions 0 ..= positions[i], walked in chunks of CHUNK
  * positions with an online softmax, so per-chunk scratch is bounded: G·CHUNK scores,
  * G·headDim accumulators, 2·G running max/sum, 4 K rows and (f16 pools) CHUNK V rows in f32.
@@ -15,6 +17,10 @@
 #include "common.h"
 
 #define CHUNK 256
+/* f16 pools: K/V rows of up to this many positions are kept converted to f32 per (sequence,
+ * KV head) while a chunk of work items walks that sequence's tokens (a prefill chunk then
+ * converts each row once instead of once per query token) */
+#define CACHE_POS 1024
 
 typedef struct {
   const float* k;
@@ -128,15 +134,39 @@ void k_attention(const AttnArgs* a, int ith, int nth) {
   float* sum = mx + G;                                             /* [G] running sum */
   float* kbuf = sum + G;                                           /* [4, hd] */
   float* vbuf = kbuf + 4 * hd;                                     /* [CHUNK, hd] (f16 pools) */
+  float* kconv = vbuf + CHUNK * hd;                                /* [CACHE_POS, hd] (f16) */
+  float* vconv = kconv + CACHE_POS * hd;                           /* [CACHE_POS, hd] (f16) */
+  int32_t conv_seq = -1; /* rows [0, conv_n) of (conv_seq, conv_kvh) are in kconv / vconv */
+  uint32_t conv_kvh = 0, conv_n = 0;
   F16Consts kc = {wasm_i32x4_splat((int32_t)k_f16_consts[0]),
                   wasm_i32x4_splat((int32_t)k_f16_consts[1]),
                   wasm_i32x4_splat((int32_t)k_f16_consts[2])};
   uint32_t lo, hi;
   share_of(a->num_tokens * a->num_kv_heads, ith, nth, &lo, &hi);
   for (uint32_t item = lo; item < hi; item++) {
-    uint32_t i = item / a->num_kv_heads, kvh = item % a->num_kv_heads;
+    /* KV-head-major: a chunk's items are consecutive tokens of one head (prefill: one sequence) */
+    uint32_t kvh = item / a->num_tokens, i = item % a->num_tokens;
     uint32_t ctx = (uint32_t)a->positions[i] + 1;
-    const int32_t* table = a->block_tables + (uint64_t)a->tok_seq[i] * a->max_blocks_per_seq;
+    int32_t seq = a->tok_seq[i];
+    const int32_t* table = a->block_tables + (uint64_t)seq * a->max_blocks_per_seq;
+    /* worth it only when a neighbouring item of this chunk shares the rows (not in decode) */
+    int shared = seq == conv_seq && kvh == conv_kvh;
+    if (!shared && item + 1 < hi) {
+      uint32_t next = item + 1;
+      shared = next / a->num_tokens == kvh && a->tok_seq[next % a->num_tokens] == seq;
+    }
+    int conv = f16 && vec && ctx <= CACHE_POS && shared;
+    if (conv) {
+      if (seq != conv_seq || kvh != conv_kvh) conv_seq = seq, conv_kvh = kvh, conv_n = 0;
+      uint32_t blk = conv_n / bs, off = conv_n % bs;
+      for (uint32_t t = conv_n; t < ctx; t++) {
+        uint32_t row = ((uint32_t)table[blk] * bs + off) * kv_dim + kvh * hd;
+        cache_row(a->k_cache, row, hd, 1, kconv + (uint64_t)t * hd, &kc);
+        cache_row(a->v_cache, row, hd, 1, vconv + (uint64_t)t * hd, &kc);
+        if (++off == bs) off = 0, blk++;
+      }
+      if (ctx > conv_n) conv_n = ctx;
+    }
     const float* q = a->q + (uint64_t)i * a->q_stride + kvh * G * hd;
     for (uint32_t g = 0; g < G; g++) {
       mx[g] = -__builtin_inff();
@@ -147,7 +177,7 @@ void k_attention(const AttnArgs* a, int ith, int nth) {
       uint32_t cn = ctx - c0 < CHUNK ? ctx - c0 : CHUNK;
       /* element offsets of this chunk's rows (one division per chunk, not per row) */
       uint32_t rows[CHUNK];
-      {
+      if (!conv) {
         uint32_t blk = c0 / bs, off = c0 % bs;
         for (uint32_t t = 0; t < cn; t++) {
           rows[t] = ((uint32_t)table[blk] * bs + off) * kv_dim + kvh * hd;
@@ -159,7 +189,10 @@ void k_attention(const AttnArgs* a, int ith, int nth) {
       if (vec) {
         for (; jj + 4 <= cn; jj += 4) {
           const float* k[4];
-          for (int t = 0; t < 4; t++) k[t] = cache_row(a->k_cache, rows[jj + t], hd, f16, kbuf + t * hd, &kc);
+          for (int t = 0; t < 4; t++) {
+            k[t] = conv ? kconv + (uint64_t)(c0 + jj + t) * hd
+                        : cache_row(a->k_cache, rows[jj + t], hd, f16, kbuf + t * hd, &kc);
+          }
           for (uint32_t g = 0; g < G; g++) {
             const float* qg = q + g * hd;
             v128_t s0 = wasm_f32x4_splat(0), s1 = s0, s2 = s0, s3 = s0;
@@ -176,7 +209,8 @@ void k_attention(const AttnArgs* a, int ith, int nth) {
         }
       }
       for (; jj < cn; jj++) {
-        const float* k = cache_row(a->k_cache, rows[jj], hd, f16, kbuf, &kc);
+        const float* k = conv ? kconv + (uint64_t)(c0 + jj) * hd
+                              : cache_row(a->k_cache, rows[jj], hd, f16, kbuf, &kc);
         for (uint32_t g = 0; g < G; g++) scores[g * CHUNK + jj] = dot(q + g * hd, k, hd) * a->scale;
       }
       /* 2. online softmax: p = e^(s − max), rescaling what came before to the new max */
@@ -202,7 +236,10 @@ void k_attention(const AttnArgs* a, int ith, int nth) {
       /* 3. acc_g += Σ_j p[g][j] · v_j: V rows as f32 (converted once per tile), then per
        * head and 16-dim slice the sum over j runs in registers */
       const float* vrow[CHUNK];
-      for (jj = 0; jj < cn; jj++) vrow[jj] = cache_row(a->v_cache, rows[jj], hd, f16, vbuf + jj * hd, &kc);
+      for (jj = 0; jj < cn; jj++) {
+        vrow[jj] = conv ? vconv + (uint64_t)(c0 + jj) * hd
+                        : cache_row(a->v_cache, rows[jj], hd, f16, vbuf + jj * hd, &kc);
+      }
       for (uint32_t g = 0; g < G; g++) {
         const float* p = scores + g * CHUNK;
         float* out = acc + g * hd;
