@@ -110,6 +110,15 @@ INLINE v128_t dot2_u4(v128_t x0, v128_t u0, v128_t x1, v128_t u1) {
 #endif
 }
 
+/*
+ * Σ x·(u − 8) over one plainly stored Q4_0 block (a block after the last whole group) as i32x4
+ * partial sums: x its 32 int8 activations, lo / hi its decoded nibbles, xs8 = 8·Σx.
+ */
+INLINE v128_t dot_q4_0_block(const int8_t* x, v128_t lo, v128_t hi, int32_t xs8) {
+  v128_t s = dot2_u4(wasm_v128_load(x), lo, wasm_v128_load(x + 16), hi);
+  return wasm_i32x4_sub(s, wasm_i32x4_splat(xs8 >> 2)); /* 8·Σx over 4 lanes */
+}
+
 /* Σ x·u over 16 bytes (u unsigned 0..63) as i32x4 partial sums. */
 INLINE v128_t dot1_u6(v128_t x, v128_t u) {
 #ifdef LOOM_RELAXED
@@ -188,9 +197,7 @@ INLINE void row_q4_0(const MatmulQ8Args* a, uint32_t j, uint32_t r0, int R, floa
     v128_t lo = wasm_v128_and(q, mask), hi = wasm_u8x16_shr(q, 4);
     for (int r = 0; r < R; r++) {
       uint64_t xb = (uint64_t)(r0 + r) * nb + b;
-      const int8_t* x = a->xq + xb * 32;
-      v128_t s = dot2_u4(wasm_v128_load(x), lo, wasm_v128_load(x + 16), hi);
-      s = wasm_i32x4_sub(s, wasm_i32x4_splat(a->xs[xb] >> 2)); /* 8·Σx over 4 lanes */
+      v128_t s = dot_q4_0_block(a->xq + xb * 32, lo, hi, a->xs[xb]);
       acc[r] = MADD(wasm_f32x4_convert_i32x4(s), wasm_f32x4_splat(dw[b] * a->xd[xb]), acc[r]);
     }
   }
@@ -203,6 +210,8 @@ INLINE void row_q4_0(const MatmulQ8Args* a, uint32_t j, uint32_t r0, int R, floa
  * v128.const before every use (three instructions) once registers run short.
  */
 static const volatile uint8_t k_nibble_mask = 0x0f;
+/* 0x80, read the same way: the bias that makes Q8_0 weights unsigned bytes */
+static const volatile uint8_t k_u8_bias = 0x80;
 #endif
 
 #ifdef LOOM_RELAXED
@@ -248,10 +257,7 @@ INLINE void tile1_q4_0(const MatmulQ8Args* a, uint32_t j, uint32_t r0, int R, fl
     v128_t p0 = wasm_v128_load(q0 + 16 * b);
     v128_t l0 = wasm_v128_and(p0, mask), h0 = wasm_v128_and(wasm_u16x8_shr(p0, 4), mask);
     for (int r = 0; r < R; r++) {
-      const int8_t* xb = x + r * k + 32 * b;
-      v128_t off = wasm_i32x4_splat(-(xs[r * nb + b] >> 2));
-      v128_t s0 = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(
-          wasm_v128_load(xb + 16), h0, wasm_i32x4_relaxed_dot_i8x16_i7x16_add(wasm_v128_load(xb), l0, off));
+      v128_t s0 = dot_q4_0_block(x + r * k + 32 * b, l0, h0, xs[r * nb + b]);
       f0[r] = MADD(wasm_f32x4_convert_i32x4(s0), wasm_f32x4_splat(d0[b] * xd[r * nb + b]), f0[r]);
     }
   }
@@ -276,7 +282,7 @@ INLINE void tile1_q8_0(const MatmulQ8Args* a, uint32_t j, uint32_t r0, int R, fl
   const int8_t* x = a->xq + (uint64_t)r0 * k;
   const int32_t* xs = a->xs + (uint64_t)r0 * nb;
   const float* xd = a->xd + (uint64_t)r0 * nb;
-  v128_t bias = wasm_i8x16_splat((int8_t)((k_nibble_mask + 1) << 3)), zero = wasm_f32x4_splat(0);
+  v128_t bias = wasm_i8x16_splat((int8_t)k_u8_bias), zero = wasm_f32x4_splat(0);
   v128_t f0[8];
   for (int r = 0; r < R; r++) f0[r] = zero;
   for (uint32_t g = 0; g < ng; g++) {
@@ -535,40 +541,25 @@ INLINE float row1_q4_0(const MatmulQ8Args* a, uint32_t j) {
   }
   for (uint32_t b = ng * 4; b < nb; b++) { /* blocks after the last whole group, stored plainly */
     v128_t p = wasm_v128_load(q + 16 * b);
-    v128_t off = wasm_i32x4_splat(-(a->xs[b] >> 2)); /* −8·Σx over 4 lanes */
-    v128_t s = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(
-        wasm_v128_load(a->xq + 32 * b + 16), wasm_v128_and(wasm_u16x8_shr(p, 4), mask),
-        wasm_i32x4_relaxed_dot_i8x16_i7x16_add(wasm_v128_load(a->xq + 32 * b), wasm_v128_and(p, mask), off));
+    v128_t s = dot_q4_0_block(a->xq + 32 * b, wasm_v128_and(p, mask),
+                              wasm_v128_and(wasm_u16x8_shr(p, 4), mask), a->xs[b]);
     f = MADD(wasm_f32x4_convert_i32x4(s), wasm_f32x4_splat(d[b] * a->xd[b]), f);
   }
   return hsum(f);
 }
 #endif
 
-/* fn(a, j, r0, R, res8) with R a compile-time constant, so the row loops unroll */
-#define TILE8(fn, R)                              \
+/* fn(a, row, r0, R, res8) with R a compile-time constant, so the row loops unroll */
+#define TILE8(fn, row, R)                         \
   switch (R) {                                    \
-    case 8: fn(a, j, r0, 8, res8); break;         \
-    case 7: fn(a, j, r0, 7, res8); break;         \
-    case 6: fn(a, j, r0, 6, res8); break;         \
-    case 5: fn(a, j, r0, 5, res8); break;         \
-    case 4: fn(a, j, r0, 4, res8); break;         \
-    case 3: fn(a, j, r0, 3, res8); break;         \
-    case 2: fn(a, j, r0, 2, res8); break;         \
-    default: fn(a, j, r0, 1, res8); break;        \
-  }
-
-/* as TILE8 for weight row jj */
-#define TILE8J(fn, jj, R)                         \
-  switch (R) {                                    \
-    case 8: fn(a, jj, r0, 8, res8); break;        \
-    case 7: fn(a, jj, r0, 7, res8); break;        \
-    case 6: fn(a, jj, r0, 6, res8); break;        \
-    case 5: fn(a, jj, r0, 5, res8); break;        \
-    case 4: fn(a, jj, r0, 4, res8); break;        \
-    case 3: fn(a, jj, r0, 3, res8); break;        \
-    case 2: fn(a, jj, r0, 2, res8); break;        \
-    default: fn(a, jj, r0, 1, res8); break;       \
+    case 8: fn(a, row, r0, 8, res8); break;       \
+    case 7: fn(a, row, r0, 7, res8); break;       \
+    case 6: fn(a, row, r0, 6, res8); break;       \
+    case 5: fn(a, row, r0, 5, res8); break;       \
+    case 4: fn(a, row, r0, 4, res8); break;       \
+    case 3: fn(a, row, r0, 3, res8); break;       \
+    case 2: fn(a, row, r0, 2, res8); break;       \
+    default: fn(a, row, r0, 1, res8); break;      \
   }
 
 #ifndef JB
@@ -580,7 +571,7 @@ void k_matmul_q8(const MatmulQ8Args* a, int ith, int nth) {
   uint32_t n = a->w->n, rows = a->rows, lo, hi;
   share_of((n + 3) / 4, ith, nth, &lo, &hi);
   uint32_t j_lo = lo * 4, j_hi = hi * 4 < n ? hi * 4 : n;
-  float res[4];
+  float res[4], res8[8];
   uint32_t j = j_lo;
 #ifdef LOOM_RELAXED
   if (a->w->dtype == DT_Q4_0 && rows == 1) {
@@ -591,16 +582,15 @@ void k_matmul_q8(const MatmulQ8Args* a, int ith, int nth) {
     /* one weight row × up to 8 x rows at a time; weight rows in blocks of JB, so a block's
      * weights stay in cache while every chunk of 8 x rows passes (x of a 128-token prefill
      * is up to 720 KB: walking all of it for each weight row ran out of L2) */
-    float res8[8];
     for (; j < j_hi; j += JB) {
       uint32_t jb_end = j + JB < j_hi ? j + JB : j_hi;
       for (uint32_t r0 = 0; r0 < rows; r0 += 8) {
         int R = rows - r0 < 8 ? (int)(rows - r0) : 8;
         for (uint32_t jj = j; jj < jb_end; jj++) {
           if (q4) {
-            TILE8J(tile1_q4_0, jj, R);
+            TILE8(tile1_q4_0, jj, R);
           } else {
-            TILE8J(tile1_q8_0, jj, R);
+            TILE8(tile1_q8_0, jj, R);
           }
           for (int r = 0; r < R; r++) {
             a->out[(r0 + r) * a->out_stride + jj] = res8[r] + (a->bias ? a->bias[jj] : 0.0f);
@@ -610,7 +600,6 @@ void k_matmul_q8(const MatmulQ8Args* a, int ith, int nth) {
     }
   }
 #endif
-  float res8[8];
   for (; j < j_hi; j++) {
     switch (a->w->dtype) {
       case DT_Q4_0: TILE(row_q4_0); break;
@@ -620,9 +609,9 @@ void k_matmul_q8(const MatmulQ8Args* a, int ith, int nth) {
         for (uint32_t r0 = 0; r0 < rows; r0 += 8) {
           int R = rows - r0 < 8 ? (int)(rows - r0) : 8;
           if (a->w->dtype == DT_Q4_K) {
-            TILE8(row_q4_k, R);
+            TILE8(row_q4_k, j, R);
           } else {
-            TILE8(row_q6_k, R);
+            TILE8(row_q6_k, j, R);
           }
           for (int r = 0; r < R; r++) a->out[(r0 + r) * a->out_stride + j] = res8[r];
         }
