@@ -22,6 +22,23 @@ export interface DecodeOptions {
   readonly numTokens: number;
   /** Measured runs (after one warm-up). */
   readonly numRepeats: number;
+  /** Loom's KV-cache dtype: f32 (the engine's default) or f16. */
+  readonly kvDType?: "f32" | "f16";
+}
+
+/**
+ * The `--kv-dtype` flag of the benchmarks: `f32` (Loom's default: the WASM kernels read it
+ * without conversion) or `f16` (half the memory, as llama.cpp keeps it).
+ *
+ * @example
+ * ```ts
+ * import { kvDTypeFlag } from "./_loom_decode.ts";
+ * console.log(kvDTypeFlag("f16"), kvDTypeFlag(undefined)); // f16 f32
+ * ```
+ */
+export function kvDTypeFlag(s: string | undefined): "f32" | "f16" {
+  if (s === undefined || s === "f32" || s === "f16") return s ?? "f32";
+  throw new Error(`--kv-dtype: f32 or f16, not ${s}`);
 }
 
 /** Tokens/s over the measured runs: the median, and the best (least disturbed by load). */
@@ -139,7 +156,7 @@ export async function loomDecode(
     model,
     cache: new PagedCacheManager({ numBlocks: maxBatch * perSeq + 1, blockSize }),
     scheduler: new FcfsScheduler(),
-    kvDType: "f16",
+    kvDType: o.kvDType ?? "f32",
     maxBatchSeqs: maxBatch,
   });
   let seed = 0;

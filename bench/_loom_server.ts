@@ -1,7 +1,8 @@
 /**
  * Loom's OpenAI-compatible server as `bench:serve --spawn loom` runs it: the same handler as
  * `deno task serve`, over any bench backend (`loom serve` has no `--backend wasm` yet), with
- * an f16 KV cache as llama.cpp uses, and the chunked-prefill budget as a flag.
+ * the KV-cache dtype (`--kv-dtype`, f32 by default as in `loom serve`) and the chunked-prefill
+ * budget as flags.
  *
  * ```sh
  * deno run -A bench/_loom_server.ts --model bench/.models/loom-bench-135m-q8_0-v1.gguf \
@@ -13,7 +14,7 @@
 import { parseArgs } from "node:util";
 import { createHandler, Engine, Model, PagedCacheManager } from "@loom/core";
 import { createScheduler } from "../cli/_engine_flags.ts";
-import { createBenchBackend } from "./_loom_decode.ts";
+import { createBenchBackend, kvDTypeFlag } from "./_loom_decode.ts";
 
 if (import.meta.main) {
   const { values: a } = parseArgs({
@@ -28,6 +29,7 @@ if (import.meta.main) {
       "kv-blocks": { type: "string", default: "512" },
       "block-size": { type: "string", default: "16" },
       "max-batch-tokens": { type: "string", default: "256" },
+      "kv-dtype": { type: "string", default: "f32" },
       "max-seqs": { type: "string", default: "64" },
     },
   });
@@ -50,7 +52,7 @@ if (import.meta.main) {
       blockSize: Number(a["block-size"]),
     }),
     scheduler: createScheduler(a.scheduler),
-    kvDType: "f16",
+    kvDType: kvDTypeFlag(a["kv-dtype"]),
     maxBatchTokens,
     maxBatchSeqs: Number(a["max-seqs"]),
   });

@@ -29,6 +29,8 @@ export interface SpawnOptions {
   /** Loom: backend and scheduler. */
   readonly backend: string;
   readonly scheduler: string;
+  /** Loom: KV-cache dtype (Loom's default is f32; llama-server keeps f16). */
+  readonly kvDType: "f32" | "f16";
 }
 
 /**
@@ -110,6 +112,7 @@ export async function startLoom(o: SpawnOptions): Promise<ServerHandle> {
     `--scheduler=${o.scheduler}`,
     `--kv-blocks=${numBlocks}`,
     `--max-batch-tokens=${o.maxBatchTokens}`,
+    `--kv-dtype=${o.kvDType}`,
     "--port=$PORT",
   ]);
 }

@@ -23,6 +23,7 @@ import {
   createBenchBackend,
   type DecodeOptions,
   type DecodeResult,
+  kvDTypeFlag,
   loomDecode,
   type Rate,
 } from "./_loom_decode.ts";
@@ -40,6 +41,7 @@ const { values: a } = parseArgs({
     model: { type: "string" },
     threads: { type: "string", default: String(navigator.hardwareConcurrency) },
     activations: { type: "string", default: "q8" },
+    "kv-dtype": { type: "string", default: "f32" },
     prompt: { type: "string", default: "128" },
     tokens: { type: "string", default: "64" },
     repeats: { type: "string", default: "3" },
@@ -55,11 +57,12 @@ const o = {
   numPromptTokens: Number(a.prompt),
   numTokens: Number(a.tokens),
   numRepeats: Number(a.repeats),
+  kvDType: kvDTypeFlag(a["kv-dtype"]),
 };
 const load = () => Deno.loadavg().map((x) => x.toFixed(2)).join(" ");
 log(
   `bench:decode ${path}\n  ${navigator.hardwareConcurrency} cores, load ${load()}, ` +
-    `${o.numThreads} threads, prompt ${o.numPromptTokens}, ${o.numTokens} tokens, ` +
+    `${o.numThreads} threads, KV ${o.kvDType}, prompt ${o.numPromptTokens}, ${o.numTokens} tokens, ` +
     `median of ${o.numRepeats} runs`,
 );
 const bytesPerToken = await weightBytesPerToken(path);

@@ -26,6 +26,7 @@ import { banBytesLogitBias } from "./_bench_vocab.ts";
 import { type LoadResult, runLoad } from "./_load_run.ts";
 import type { EndpointOptions } from "./_openai_stream.ts";
 import { printComparison, printMetrics } from "./_serve_report.ts";
+import { kvDTypeFlag } from "./_loom_decode.ts";
 import { type ServerHandle, startLlamaServer, startLoom } from "./_servers.ts";
 import { computeMetrics, type ServeMetrics, type Slo, tpotMs } from "./_stats.ts";
 import { cdfSvg } from "./_svg.ts";
@@ -47,6 +48,7 @@ const { values: a } = parseArgs({
     parallel: { type: "string", default: "4" },
     backend: { type: "string", default: "wasm" },
     scheduler: { type: "string", default: "fcfs" },
+    "kv-dtype": { type: "string", default: "f32" },
     "max-batch-tokens": { type: "string", default: "256" },
     "num-requests": { type: "string", default: "16" },
     "request-rate": { type: "string", default: "inf" },
@@ -147,6 +149,7 @@ if (spawnNames.length > 0) {
     maxBatchTokens: Number(a["max-batch-tokens"]),
     backend: a.backend,
     scheduler: a.scheduler,
+    kvDType: kvDTypeFlag(a["kv-dtype"]),
   };
   log(`model ${model}, ${spawnOptions.numThreads} threads`);
   for (const name of spawnNames) {
