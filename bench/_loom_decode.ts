@@ -1,8 +1,8 @@
 /**
  * Loom's side of `bench:decode`: the real Engine (FCFS scheduler, paged KV cache, f32 unless
- * `kvDType` says f16) over a GGUF file on one backend. Prefill tokens/s = prompt tokens ÷ time to first token; decode
- * tokens/s = (tokens − 1) ÷ time from the first to the last token (greedy, EOS ignored) —
- * the same definitions the peers' runners use.
+ * `kvDType` says f16) over a GGUF file on one backend. Prefill tokens/s = prompt tokens ÷ time
+ * to first token; decode tokens/s = (tokens − 1) ÷ time from the first to the last token
+ * (greedy, EOS ignored) — the same definitions the peers' runners use.
  *
  * @module
  */
