@@ -35,10 +35,36 @@ typedef struct {
   uint32_t num_tokens;
 } KvWriteArgs;
 
+/*
+ * Four f32 → f16 bit patterns (in the low 16 bits of each lane), rounded to nearest even as
+ * f32_to_f16 (common.h) does: normal results add the exponent rebias and a rounding increment
+ * (0xfff plus the kept mantissa's low bit) before the shift; |x| < 2^-14 (f16 subnormals) is
+ * rounded by the f32 adder itself, as |x| + 0.5 whose last 10 mantissa bits are then the f16
+ * mantissa; |x| ≥ 2^16 is infinity, NaN stays a quiet NaN.
+ */
+INLINE v128_t f32x4_to_f16x4(v128_t f) {
+  v128_t sign = wasm_v128_and(wasm_u32x4_shr(f, 16), wasm_i32x4_splat(0x8000));
+  v128_t a = wasm_v128_and(f, wasm_i32x4_splat(0x7fffffff));
+  v128_t odd = wasm_v128_and(wasm_u32x4_shr(a, 13), wasm_i32x4_splat(1));
+  v128_t norm = wasm_u32x4_shr(wasm_i32x4_add(wasm_i32x4_add(a, wasm_i32x4_splat((int32_t)0xc8000fffu)), odd), 13);
+  v128_t sub = wasm_i32x4_sub(wasm_f32x4_add(a, wasm_f32x4_splat(0.5f)), wasm_i32x4_splat(0x3f000000));
+  v128_t big = wasm_v128_bitselect(wasm_i32x4_splat(0x7e00), wasm_i32x4_splat(0x7c00),
+                                   wasm_i32x4_gt(a, wasm_i32x4_splat(0x7f800000)));
+  v128_t r = wasm_v128_bitselect(sub, norm, wasm_i32x4_lt(a, wasm_i32x4_splat(0x38800000)));
+  r = wasm_v128_bitselect(big, r, wasm_i32x4_ge(a, wasm_i32x4_splat(0x47800000)));
+  return wasm_v128_or(r, sign);
+}
+
 INLINE void store_row(uint8_t* dst, const float* src, uint32_t n, uint32_t f16) {
   if (f16) {
     uint16_t* d = (uint16_t*)dst;
-    for (uint32_t c = 0; c < n; c++) d[c] = f32_to_f16(src[c]);
+    uint32_t c = 0;
+    for (; c + 8 <= n; c += 8) {
+      v128_t lo = f32x4_to_f16x4(wasm_v128_load(src + c));
+      v128_t hi = f32x4_to_f16x4(wasm_v128_load(src + c + 4));
+      wasm_v128_store(d + c, wasm_u16x8_narrow_i32x4(lo, hi));
+    }
+    for (; c < n; c++) d[c] = f32_to_f16(src[c]);
   } else {
     float* d = (float*)dst;
     for (uint32_t c = 0; c < n; c++) d[c] = src[c];
