@@ -8,6 +8,7 @@
  * @module
  */
 import { Rng } from "@loom/core";
+import { gamma } from "../backends/sim/_dists.ts";
 import { benchWords } from "./_bench_vocab.ts";
 
 /** One request of the load. */
@@ -37,13 +38,9 @@ export interface WorkloadOptions {
   readonly seed: number;
 }
 
-function normal(rng: Rng): number {
-  const u = 1 - rng.next(), v = rng.next();
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
-}
-
 /**
- * A gamma(shape, scale) sample (Marsaglia and Tsang; shape < 1 by the `U^(1/shape)` boost).
+ * A gamma(shape, scale) sample: the simulator's gamma draw (Marsaglia and Tsang; shape < 1 by
+ * the `U^(1/shape)` boost), scaled.
  *
  * @example
  * ```ts
@@ -55,18 +52,7 @@ function normal(rng: Rng): number {
  * ```
  */
 export function sampleGamma(rng: Rng, shape: number, scale: number): number {
-  if (shape < 1) return sampleGamma(rng, shape + 1, scale) * rng.next() ** (1 / shape);
-  const d = shape - 1 / 3, c = 1 / Math.sqrt(9 * d);
-  for (;;) {
-    let x: number, v: number;
-    do {
-      x = normal(rng);
-      v = 1 + c * x;
-    } while (v <= 0);
-    v = v * v * v;
-    const u = rng.next();
-    if (Math.log(u) < 0.5 * x * x + d - d * v + d * Math.log(v)) return d * v * scale;
-  }
+  return gamma(rng, shape) * scale;
 }
 
 /**
