@@ -67,7 +67,9 @@ export async function runLoad(
     inFlight++;
     try {
       // prompt tokens: the bench vocab's one token a word, plus BOS (usage overrides it)
-      records[i] = await streamRequest(endpoint, req.prompt, req.maxTokens, req.promptWords + 1);
+      const sentAtMs = performance.now() - t0;
+      const rec = await streamRequest(endpoint, req.prompt, req.maxTokens, req.promptWords + 1);
+      records[i] = { ...rec, sentAtMs };
     } finally {
       inFlight--;
       waiters.shift()?.();

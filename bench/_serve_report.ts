@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { ServeMetrics, Slo, Summary } from "./_stats.ts";
+import type { RequestRecord, ServeMetrics, Slo, Summary } from "./_stats.ts";
 
 const f = (x: number, d = 1) => x.toFixed(d);
 const row = (cells: readonly string[]) => `| ${cells.join(" | ")} |`;
@@ -95,4 +95,38 @@ export function comparisonLines(
 /** Prints the comparison. */
 export function printComparison(runs: readonly { name: string; metrics: ServeMetrics }[]): void {
   console.log(["", "### comparison", "", ...comparisonLines(runs), ""].join("\n"));
+}
+
+/**
+ * Lines of a per-request timeline, in send order: when each request was sent (ms from the
+ * start of the load), its TTFT and when its first and last tokens came.
+ *
+ * @example
+ * ```ts
+ * import { timelineLines } from "./_serve_report.ts";
+ * const r = { success: true, promptTokens: 3, outputTokens: 2, ttftMs: 5, itlMs: [1], e2eMs: 6 };
+ * console.log(timelineLines([{ ...r, sentAtMs: 10 }])[2]); // "| 0 | 10 | 5 | 15 | 16 |"
+ * ```
+ */
+export function timelineLines(records: readonly RequestRecord[]): string[] {
+  const order = records.map((r, i) => ({ r, i })).filter((x) => x.r.sentAtMs !== undefined)
+    .sort((x, y) => x.r.sentAtMs! - y.r.sentAtMs!);
+  return [
+    row(["request", "sent ms", "TTFT ms", "first token ms", "done ms"]),
+    row(["---:", "---:", "---:", "---:", "---:"]),
+    ...order.map(({ r, i }) =>
+      row([
+        String(i),
+        f(r.sentAtMs!, 0),
+        f(r.ttftMs, 0),
+        f(r.sentAtMs! + r.ttftMs, 0),
+        f(r.sentAtMs! + r.e2eMs, 0),
+      ])
+    ),
+  ];
+}
+
+/** Prints a per-request timeline (`bench:serve --timeline`). */
+export function printTimeline(records: readonly RequestRecord[]): void {
+  console.log(["", ...timelineLines(records), ""].join("\n"));
 }

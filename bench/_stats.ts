@@ -22,6 +22,8 @@ export interface RequestRecord {
   readonly itlMs: readonly number[];
   /** Send to last byte, ms. */
   readonly e2eMs: number;
+  /** When it was sent, ms from the start of the load (set by the load runner). */
+  readonly sentAtMs?: number;
   /** Why it failed. */
   readonly error?: string;
 }

@@ -15,7 +15,8 @@
  * `--range-ratio`, `--prefix-len` (shared prefix words), `--seed`. Requests ignore EOS;
  * `--ban-byte-tokens` adds `logit_bias` −100 on ids 3..258 (byte tokens of the benchmark
  * and Llama vocabularies, which random weights emit as invalid UTF-8). SLOs for goodput:
- * `--slo-ttft-ms`, `--slo-tpot-ms`, `--slo-e2e-ms`. Output: tables, `--json`, and an SVG
+ * `--slo-ttft-ms`, `--slo-tpot-ms`, `--slo-e2e-ms`. Output: tables (`--timeline` adds one row a
+ * request: when it was sent, its first and last token), `--json`, and an SVG
  * of the latency CDFs (`--svg PATH`, default `bench/out/serve-<time>.svg`).
  *
  * @module
@@ -25,7 +26,7 @@ import type { DType } from "@loom/core";
 import { banBytesLogitBias } from "./_bench_vocab.ts";
 import { type LoadResult, runLoad } from "./_load_run.ts";
 import type { EndpointOptions } from "./_openai_stream.ts";
-import { printComparison, printMetrics } from "./_serve_report.ts";
+import { printComparison, printMetrics, printTimeline } from "./_serve_report.ts";
 import { kvDTypeFlag } from "./_loom_decode.ts";
 import { type ServerHandle, startLlamaServer, startLoom } from "./_servers.ts";
 import { computeMetrics, type ServeMetrics, type Slo, tpotMs } from "./_stats.ts";
@@ -66,6 +67,7 @@ const { values: a } = parseArgs({
     warmup: { type: "string", default: "1" },
     svg: { type: "string" },
     json: { type: "boolean", default: false },
+    timeline: { type: "boolean", default: false },
   },
 });
 const num = (
@@ -188,7 +190,10 @@ if (a.json) {
     ),
   );
 } else {
-  for (const r of runs) printMetrics(r.name, r.metrics, slo);
+  for (const r of runs) {
+    printMetrics(r.name, r.metrics, slo);
+    if (a.timeline) printTimeline(r.result.records);
+  }
   if (runs.length > 1) printComparison(runs.map((r) => ({ name: r.name, metrics: r.metrics })));
   for (const f of failures.slice(0, 5)) console.log(`  failed: ${f}`);
 }
