@@ -24,7 +24,7 @@ function matmulShapes(dtype: DType): [number, number][] {
   return [[9, 256], [4, 512]];
 }
 
-/** matmul for one weight dtype, 1–7 rows, with and without bias, strided x and out. */
+/** matmul for one weight dtype, 1–10 rows (10: a full tile of 8, then 2), with and without bias, strided x and out. */
 export async function checkMatmul(
   ref: Backend,
   be: Backend,
@@ -37,10 +37,10 @@ export async function checkMatmul(
     const [wr, wb] = await loadBoth(ref, be, info, randomWeightBytes(dtype, n * k, rng));
     const biasBytes = new Uint8Array(rng.normals(n).buffer);
     const [br, bb] = await loadBoth(ref, be, tensorInfo("bias", "f32", [n]), biasBytes);
-    const maxRows = 7;
+    const maxRows = 10;
     const xr = ref.alloc(maxRows, k + 3), xb = be.alloc(maxRows, k + 3);
     const or = ref.alloc(maxRows, n + 2), ob = be.alloc(maxRows, n + 2);
-    for (const rows of [1, 2, 3, 4, 7]) {
+    for (const rows of [1, 2, 3, 4, 7, 10]) {
       const x = rng.normals(rows * (k + 3));
       ref.write(xr, x), be.write(xb, x);
       const withBias = rows === 3;

@@ -319,6 +319,127 @@ INLINE void tile1_q8_0(const MatmulQ8Args* a, uint32_t j, uint32_t r0, int R, fl
 }
 #endif
 
+#ifdef LOOM_RELAXED
+/*
+ * Two Q8_0 weight rows · R ≤ 4 x rows (decode of a few sequences): each x vector is loaded
+ * once for both weight rows, and the 2R accumulator chains are independent, where a 1 × R
+ * tile waits on R chains of dependent dots. Same arithmetic as tile1_q8_0 per (row, x row).
+ */
+INLINE void tile2_q8_0(const MatmulQ8Args* a, uint32_t j, uint32_t j1, uint32_t r0, int R, float res[8]) {
+  const WeightDesc* w = a->w;
+  uint32_t nb = w->k / 32, ng = nb / 4, k = w->k;
+  const int8_t* q0 = (const int8_t*)w->data + (uint64_t)j * w->row_bytes;
+  const int8_t* q1 = (const int8_t*)w->data + (uint64_t)j1 * w->row_bytes;
+  const float* d0 = w->scales + (uint64_t)j * nb;
+  const float* d1 = w->scales + (uint64_t)j1 * nb;
+  const int8_t* x = a->xq + (uint64_t)r0 * k;
+  const int32_t* xs = a->xs + (uint64_t)r0 * nb;
+  const float* xd = a->xd + (uint64_t)r0 * nb;
+  v128_t bias = wasm_i8x16_splat((int8_t)k_u8_bias), zero = wasm_f32x4_splat(0);
+  v128_t f0[4], f1[4];
+  for (int r = 0; r < R; r++) f0[r] = zero, f1[r] = zero;
+  for (uint32_t g = 0; g < ng; g++) {
+    v128_t acc0[4], acc1[4];
+    for (int r = 0; r < R; r++) {
+      acc0[r] = acc1[r] = wasm_i32x4_neg(wasm_i32x4_shl(wasm_v128_load(xs + r * nb + 4 * g), 4));
+    }
+    const int8_t* xg = x + 128 * g;
+#pragma clang loop unroll(disable)
+    for (int m = 0; m < 8; m++) {
+      v128_t u0 = wasm_v128_xor(wasm_v128_load(q0 + 128 * g + 16 * m), bias);
+      v128_t u1 = wasm_v128_xor(wasm_v128_load(q1 + 128 * g + 16 * m), bias);
+      for (int r = 0; r < R; r++) {
+        v128_t xv = wasm_v128_load(xg + r * k + 16 * m);
+        acc0[r] = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(xv, u0, acc0[r]);
+        acc1[r] = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(xv, u1, acc1[r]);
+      }
+    }
+    v128_t dw0 = wasm_v128_load(d0 + 4 * g), dw1 = wasm_v128_load(d1 + 4 * g);
+    for (int r = 0; r < R; r++) {
+      v128_t dx = wasm_v128_load(xd + r * nb + 4 * g);
+      f0[r] = MADD(wasm_f32x4_convert_i32x4(acc0[r]), wasm_f32x4_mul(dw0, dx), f0[r]);
+      f1[r] = MADD(wasm_f32x4_convert_i32x4(acc1[r]), wasm_f32x4_mul(dw1, dx), f1[r]);
+    }
+  }
+  for (uint32_t b = ng * 4; b < nb; b++) {
+    v128_t ua0 = wasm_v128_xor(wasm_v128_load(q0 + 32 * b), bias);
+    v128_t ub0 = wasm_v128_xor(wasm_v128_load(q0 + 32 * b + 16), bias);
+    v128_t ua1 = wasm_v128_xor(wasm_v128_load(q1 + 32 * b), bias);
+    v128_t ub1 = wasm_v128_xor(wasm_v128_load(q1 + 32 * b + 16), bias);
+    for (int r = 0; r < R; r++) {
+      const int8_t* xb = x + r * k + 32 * b;
+      v128_t off = wasm_i32x4_splat(-4 * xs[r * nb + b]); /* −128·Σx over 4 lanes */
+      v128_t xa = wasm_v128_load(xb), xc = wasm_v128_load(xb + 16);
+      v128_t s0 = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(xc, ub0, wasm_i32x4_relaxed_dot_i8x16_i7x16_add(xa, ua0, off));
+      v128_t s1 = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(xc, ub1, wasm_i32x4_relaxed_dot_i8x16_i7x16_add(xa, ua1, off));
+      f0[r] = MADD(wasm_f32x4_convert_i32x4(s0), wasm_f32x4_splat(d0[b] * xd[r * nb + b]), f0[r]);
+      f1[r] = MADD(wasm_f32x4_convert_i32x4(s1), wasm_f32x4_splat(d1[b] * xd[r * nb + b]), f1[r]);
+    }
+  }
+  for (int r = 0; r < R; r++) res[r] = hsum(f0[r]), res[4 + r] = hsum(f1[r]);
+}
+#endif
+
+#ifdef LOOM_RELAXED
+/*
+ * Two Q4_0 weight rows · R ≤ 4 x rows: tile2_q8_0's scheme on Q4_0 (tile1_q4_0's arithmetic
+ * per (row, x row)).
+ */
+INLINE void tile2_q4_0(const MatmulQ8Args* a, uint32_t j, uint32_t j1, uint32_t r0, int R, float res[8]) {
+  const WeightDesc* w = a->w;
+  uint32_t nb = w->k / 32, ng = nb / 4, k = w->k;
+  const uint8_t* q0 = w->data + (uint64_t)j * w->row_bytes;
+  const uint8_t* q1 = w->data + (uint64_t)j1 * w->row_bytes;
+  const float* d0 = w->scales + (uint64_t)j * nb;
+  const float* d1 = w->scales + (uint64_t)j1 * nb;
+  const int8_t* x = a->xq + (uint64_t)r0 * k;
+  const int32_t* xs = a->xs + (uint64_t)r0 * nb;
+  const float* xd = a->xd + (uint64_t)r0 * nb;
+  v128_t mask = wasm_i8x16_splat((int8_t)k_nibble_mask), zero = wasm_f32x4_splat(0);
+  v128_t f0[4], f1[4];
+  for (int r = 0; r < R; r++) f0[r] = zero, f1[r] = zero;
+  for (uint32_t g = 0; g < ng; g++) {
+    v128_t acc0[4], acc1[4];
+    for (int r = 0; r < R; r++) acc0[r] = acc1[r] = wasm_i32x4_neg(wasm_v128_load(xs + r * nb + 4 * g));
+    const int8_t* xg = x + 128 * g;
+#pragma clang loop unroll(disable)
+    for (int m = 0; m < 4; m++) {
+      v128_t p0 = wasm_v128_load(q0 + 64 * g + 16 * m), p1 = wasm_v128_load(q1 + 64 * g + 16 * m);
+      v128_t u0 = wasm_v128_and(p0, mask), u1 = wasm_v128_and(p1, mask);
+      for (int r = 0; r < R; r++) {
+        v128_t xv = wasm_v128_load(xg + r * k + 16 * m);
+        acc0[r] = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(xv, u0, acc0[r]);
+        acc1[r] = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(xv, u1, acc1[r]);
+      }
+      u0 = wasm_v128_and(wasm_u16x8_shr(p0, 4), mask), u1 = wasm_v128_and(wasm_u16x8_shr(p1, 4), mask);
+      for (int r = 0; r < R; r++) {
+        v128_t xv = wasm_v128_load(xg + r * k + 64 + 16 * m);
+        acc0[r] = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(xv, u0, acc0[r]);
+        acc1[r] = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(xv, u1, acc1[r]);
+      }
+    }
+    v128_t dw0 = wasm_v128_load(d0 + 4 * g), dw1 = wasm_v128_load(d1 + 4 * g);
+    for (int r = 0; r < R; r++) {
+      v128_t dx = wasm_v128_load(xd + r * nb + 4 * g);
+      f0[r] = MADD(wasm_f32x4_convert_i32x4(acc0[r]), wasm_f32x4_mul(dw0, dx), f0[r]);
+      f1[r] = MADD(wasm_f32x4_convert_i32x4(acc1[r]), wasm_f32x4_mul(dw1, dx), f1[r]);
+    }
+  }
+  for (uint32_t b = ng * 4; b < nb; b++) {
+    v128_t p0 = wasm_v128_load(q0 + 16 * b), p1 = wasm_v128_load(q1 + 16 * b);
+    v128_t l0 = wasm_v128_and(p0, mask), h0 = wasm_v128_and(wasm_u16x8_shr(p0, 4), mask);
+    v128_t l1 = wasm_v128_and(p1, mask), h1 = wasm_v128_and(wasm_u16x8_shr(p1, 4), mask);
+    for (int r = 0; r < R; r++) {
+      v128_t s0 = dot_q4_0_block(x + r * k + 32 * b, l0, h0, xs[r * nb + b]);
+      v128_t s1 = dot_q4_0_block(x + r * k + 32 * b, l1, h1, xs[r * nb + b]);
+      f0[r] = MADD(wasm_f32x4_convert_i32x4(s0), wasm_f32x4_splat(d0[b] * xd[r * nb + b]), f0[r]);
+      f1[r] = MADD(wasm_f32x4_convert_i32x4(s1), wasm_f32x4_splat(d1[b] * xd[r * nb + b]), f1[r]);
+    }
+  }
+  for (int r = 0; r < R; r++) res[r] = hsum(f0[r]), res[4 + r] = hsum(f1[r]);
+}
+#endif
+
 /* 1 when the relaxed int8 dot multiplies bytes above 127 as unsigned and exactly. */
 EXPORT(probe_u8dot)
 int32_t probe_u8dot(void) {
@@ -565,6 +686,18 @@ INLINE float row1_q4_0(const MatmulQ8Args* a, uint32_t j) {
 #ifndef JB
 #define JB 32
 #endif
+#ifndef RCH
+#define RCH 8
+#endif
+
+/* fn(a, jj, j1, r0, R, res8) for weight rows jj and j1 with R ≤ 4 a compile-time constant */
+#define TILE2(fn, R)                              \
+  switch (R) {                                    \
+    case 4: fn(a, jj, j1, r0, 4, res8); break;    \
+    case 3: fn(a, jj, j1, r0, 3, res8); break;    \
+    case 2: fn(a, jj, j1, r0, 2, res8); break;    \
+    default: fn(a, jj, j1, r0, 1, res8); break;   \
+  }
 
 EXPORT(k_matmul_q8)
 void k_matmul_q8(const MatmulQ8Args* a, int ith, int nth) {
@@ -584,9 +717,29 @@ void k_matmul_q8(const MatmulQ8Args* a, int ith, int nth) {
      * is up to 720 KB: walking all of it for each weight row ran out of L2) */
     for (; j < j_hi; j += JB) {
       uint32_t jb_end = j + JB < j_hi ? j + JB : j_hi;
-      for (uint32_t r0 = 0; r0 < rows; r0 += 8) {
-        int R = rows - r0 < 8 ? (int)(rows - r0) : 8;
-        for (uint32_t jj = j; jj < jb_end; jj++) {
+      for (uint32_t r0 = 0; r0 < rows; r0 += RCH) {
+        int R = rows - r0 < RCH ? (int)(rows - r0) : RCH;
+        uint32_t jj = j;
+        if (R <= (q4 ? 4 : 2)) {
+          /* rows jj and jj + half: each weight stream stays sequential (rows jj and jj + 1
+           * read together ran 4× slower from DRAM on the 1.1B shapes: the prefetcher lost them) */
+          uint32_t half = (jb_end - j) / 2;
+          for (; jj < j + half; jj++) {
+            uint32_t j1 = jj + half;
+            if (q4) {
+              TILE2(tile2_q4_0, R);
+            } else {
+              TILE2(tile2_q8_0, R);
+            }
+            float bj0 = a->bias ? a->bias[jj] : 0.0f, bj1 = a->bias ? a->bias[j1] : 0.0f;
+            for (int r = 0; r < R; r++) {
+              a->out[(r0 + r) * a->out_stride + jj] = res8[r] + bj0;
+              a->out[(r0 + r) * a->out_stride + j1] = res8[4 + r] + bj1;
+            }
+          }
+          jj += half;
+        }
+        for (; jj < jb_end; jj++) {
           if (q4) {
             TILE8(tile1_q4_0, jj, R);
           } else {
