@@ -196,7 +196,8 @@ for (const [numThreads, activations] of runs) {
   if (only && !dtypes.some((d) => only.includes(d))) continue;
   console.log(
     `\n== ${numThreads} thread(s), ${be.relaxedSimd ? "relaxed SIMD" : "SIMD128"}, ` +
-      `${activations} activations: memory read ${be.measureReadBandwidth().toFixed(1)} GB/s ==`,
+      `${activations} activations: memory read ${be.measureReadBandwidth().toFixed(1)} GB/s, ` +
+      `int8 dot peak ${be.measureInt8DotPeak()?.toFixed(0) ?? "n/a"} GFLOP/s ==`,
   );
   console.log("dtype  rows  weight bytes    ms/call    GB/s   GFLOP/s");
   const maxRows = Math.max(...rowCounts);

@@ -18,6 +18,7 @@ export const KERNELS = [
   "k_read",
   "k_quantize_q8",
   "k_matmul_q8",
+  "k_dot_peak",
 ] as const;
 
 /** A kernel's name. */

@@ -178,6 +178,37 @@ export class WasmBackend implements Backend {
   }
 
   /**
+   * Measures the int8 dot-product ceiling of the relaxed build: the threads run independent
+   * `i32x4.relaxed_dot_i8x16_i7x16_add` on registers (no memory access), `iterations` rounds
+   * of 12 per chunk; the result is the best of `repeats` runs, in int8 GFLOP/s over all
+   * threads (one dot = 32 operations). `undefined` on the plain SIMD build, which has no such instruction. The
+   * int8 matmul kernels compare against it in `deno task bench:kernels`.
+   *
+   * @example
+   * ```ts
+   * import { WasmBackend } from "@loom/wasm";
+   * const be = await WasmBackend.create({ numThreads: 1 });
+   * console.log(be.measureInt8DotPeak()); // e.g. 240 (GFLOP/s), or undefined without relaxed SIMD
+   * be.dispose();
+   * ```
+   */
+  measureInt8DotPeak(iterations = 2_000_000, repeats = 3): number | undefined {
+    if (!this.relaxedSimd) return undefined;
+    const rt = this.#rt;
+    const out = rt.heap.alloc(4 * rt.pool.maxChunks, "dot peak probe");
+    rt.args.begin().u32(iterations).u32(out);
+    let best = Infinity;
+    for (let i = 0; i <= repeats; i++) {
+      const t0 = performance.now();
+      rt.run("k_dot_peak", Infinity);
+      if (i > 0) best = Math.min(best, (performance.now() - t0) / 1000); // run 0 warms up
+    }
+    rt.heap.free(out);
+    // a split call runs maxChunks chunks (1 without workers), each `iterations` rounds
+    return (rt.pool.maxChunks * iterations * 12 * 32) / best / 1e9;
+  }
+
+  /**
    * Copies a weight into wasm memory in its stored dtype. Q8_0 and Q4_0 matrices are
    * repacked into a quant plane and an f32 scale plane; vectors (norms, biases) are held
    * as f32.

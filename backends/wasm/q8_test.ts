@@ -68,3 +68,20 @@ for (
     }
   });
 }
+
+Deno.test("wasm int8 dot peak: positive on the relaxed build, undefined on the plain one", async () => {
+  const relaxed = await WasmBackend.create({ numThreads: 2 });
+  const plain = await WasmBackend.create({ numThreads: 1, simd: "simd" });
+  try {
+    if (relaxed.relaxedSimd) {
+      const peak = relaxed.measureInt8DotPeak(20_000, 1);
+      assert.ok(peak !== undefined && Number.isFinite(peak) && peak > 0, `peak ${peak}`);
+    } else {
+      assert.equal(relaxed.measureInt8DotPeak(), undefined);
+    }
+    assert.equal(plain.measureInt8DotPeak(), undefined);
+  } finally {
+    relaxed.dispose();
+    plain.dispose();
+  }
+});

@@ -440,6 +440,36 @@ INLINE void tile2_q4_0(const MatmulQ8Args* a, uint32_t j, uint32_t j1, uint32_t 
 }
 #endif
 
+/*
+ * The int8 dot-product ceiling (bench:kernels, relaxed build): `iters` rounds of 12
+ * independent relaxed dots of 16 bytes on registers only, no loads; out[ith] gets a checksum
+ * so nothing is optimized away. The plain build has no single-instruction dot: it traps.
+ */
+typedef struct {
+  uint32_t iters;
+  int32_t* out;
+} DotPeakArgs;
+
+EXPORT(k_dot_peak)
+void k_dot_peak(const DotPeakArgs* a, int ith, int nth) {
+  (void)nth;
+#ifdef LOOM_RELAXED
+  v128_t x = wasm_i8x16_splat((int8_t)(ith + 3)), u = wasm_i8x16_splat((int8_t)(ith + 5));
+  v128_t acc[12];
+  for (int i = 0; i < 12; i++) acc[i] = wasm_i32x4_splat(i);
+  for (uint32_t it = 0; it < a->iters; it++) {
+#pragma clang loop unroll(full)
+    for (int i = 0; i < 12; i++) acc[i] = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(x, u, acc[i]);
+  }
+  v128_t s = acc[0];
+  for (int i = 1; i < 12; i++) s = wasm_i32x4_add(s, acc[i]);
+  a->out[ith] = hsum_i32(s);
+#else
+  (void)a, (void)ith;
+  __builtin_trap();
+#endif
+}
+
 /* 1 when the relaxed int8 dot multiplies bytes above 127 as unsigned and exactly. */
 EXPORT(probe_u8dot)
 int32_t probe_u8dot(void) {
