@@ -356,12 +356,16 @@ export class Engine {
       this.stats.numRejected++;
     }
     for (const p of plan.preempt) {
-      const seq = this.#seqs.get(p.seqId)!;
+      // a swap-out below awaits the backend: a sequence may be aborted meanwhile
+      const seq = this.#seqs.get(p.seqId);
+      if (!seq || seq.finishReason) continue;
       seq.numPreemptions++;
       this.stats.numPreemptions++;
       if (p.mode === "swap" && this.cache.canSwapOut(seq.id)) {
         const blocks = this.cache.swapOut(seq.id);
-        seq.host = await this.model.backend.swapOut(this.pool, blocks);
+        const host = await this.model.backend.swapOut(this.pool, blocks);
+        if (seq.finishReason) continue; // aborted during the copy: its blocks are already freed
+        seq.host = host;
         seq.status = "swapped";
       } else {
         this.cache.free(seq.id);
@@ -376,7 +380,8 @@ export class Engine {
     const chunks: SequenceChunk[] = [], seqs: Sequence[] = [];
     const copies: (readonly [number, number])[] = [];
     for (const c of plan.run) {
-      const seq = this.#seqs.get(c.seqId)!;
+      const seq = this.#seqs.get(c.seqId);
+      if (!seq || seq.finishReason) continue; // aborted while preemptions were applied
       if (seq.status === "swapped") {
         if (!this.cache.canSwapIn(seq.id)) continue;
         this.model.backend.swapIn(this.pool, seq.host!, this.cache.swapIn(seq.id));
