@@ -267,6 +267,19 @@ INLINE void tile1_q4_0(const MatmulQ8Args* a, uint32_t j, uint32_t r0, int R, fl
 
 #ifdef LOOM_RELAXED
 /*
+ * Σ x·w over one plainly stored Q8_0 block (a block after the last whole group) as i32x4
+ * partial sums: x its 32 int8 activations, ua / ub its weights biased to unsigned bytes,
+ * xs8 = 8·Σx. Σ x·w = Σ x·(w + 128) − 128·Σx.
+ */
+INLINE v128_t dot_q8_0_block_u8(const int8_t* x, v128_t ua, v128_t ub, int32_t xs8) {
+  v128_t off = wasm_i32x4_splat(-4 * xs8); /* −128·Σx over 4 lanes */
+  return wasm_i32x4_relaxed_dot_i8x16_i7x16_add(
+      wasm_v128_load(x + 16), ub, wasm_i32x4_relaxed_dot_i8x16_i7x16_add(wasm_v128_load(x), ua, off));
+}
+#endif
+
+#ifdef LOOM_RELAXED
+/*
  * One Q8_0 weight row · R ≤ 8 x rows with one relaxed dot per 16 values: the weights are
  * biased to unsigned bytes (w ^ 0x80 = w + 128, decoded once for all R rows) and
  * Σ x·w = Σ x·(w + 128) − 128·Σx, the last term the accumulator's start. Whole groups are
@@ -308,10 +321,7 @@ INLINE void tile1_q8_0(const MatmulQ8Args* a, uint32_t j, uint32_t r0, int R, fl
     v128_t ua = wasm_v128_xor(wasm_v128_load(q0 + 32 * b), bias);
     v128_t ub = wasm_v128_xor(wasm_v128_load(q0 + 32 * b + 16), bias);
     for (int r = 0; r < R; r++) {
-      const int8_t* xb = x + r * k + 32 * b;
-      v128_t off = wasm_i32x4_splat(-4 * xs[r * nb + b]); /* −128·Σx over 4 lanes */
-      v128_t s0 = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(
-          wasm_v128_load(xb + 16), ub, wasm_i32x4_relaxed_dot_i8x16_i7x16_add(wasm_v128_load(xb), ua, off));
+      v128_t s0 = dot_q8_0_block_u8(x + r * k + 32 * b, ua, ub, xs[r * nb + b]);
       f0[r] = MADD(wasm_f32x4_convert_i32x4(s0), wasm_f32x4_splat(d0[b] * xd[r * nb + b]), f0[r]);
     }
   }
@@ -367,11 +377,8 @@ INLINE void tile2_q8_0(const MatmulQ8Args* a, uint32_t j, uint32_t j1, uint32_t 
     v128_t ua1 = wasm_v128_xor(wasm_v128_load(q1 + 32 * b), bias);
     v128_t ub1 = wasm_v128_xor(wasm_v128_load(q1 + 32 * b + 16), bias);
     for (int r = 0; r < R; r++) {
-      const int8_t* xb = x + r * k + 32 * b;
-      v128_t off = wasm_i32x4_splat(-4 * xs[r * nb + b]); /* −128·Σx over 4 lanes */
-      v128_t xa = wasm_v128_load(xb), xc = wasm_v128_load(xb + 16);
-      v128_t s0 = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(xc, ub0, wasm_i32x4_relaxed_dot_i8x16_i7x16_add(xa, ua0, off));
-      v128_t s1 = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(xc, ub1, wasm_i32x4_relaxed_dot_i8x16_i7x16_add(xa, ua1, off));
+      v128_t s0 = dot_q8_0_block_u8(x + r * k + 32 * b, ua0, ub0, xs[r * nb + b]);
+      v128_t s1 = dot_q8_0_block_u8(x + r * k + 32 * b, ua1, ub1, xs[r * nb + b]);
       f0[r] = MADD(wasm_f32x4_convert_i32x4(s0), wasm_f32x4_splat(d0[b] * xd[r * nb + b]), f0[r]);
       f1[r] = MADD(wasm_f32x4_convert_i32x4(s1), wasm_f32x4_splat(d1[b] * xd[r * nb + b]), f1[r]);
     }
@@ -716,9 +723,6 @@ INLINE float row1_q4_0(const MatmulQ8Args* a, uint32_t j) {
 #ifndef JB
 #define JB 32
 #endif
-#ifndef RCH
-#define RCH 8
-#endif
 
 /* fn(a, jj, j1, r0, R, res8) for weight rows jj and j1 with R ≤ 4 a compile-time constant */
 #define TILE2(fn, R)                              \
@@ -728,6 +732,12 @@ INLINE float row1_q4_0(const MatmulQ8Args* a, uint32_t j) {
     case 2: fn(a, jj, j1, r0, 2, res8); break;    \
     default: fn(a, jj, j1, r0, 1, res8); break;   \
   }
+
+/* out[r0 + r][col] ← res[r] (+ bias[col]) for the R x rows of a tile */
+INLINE void store_column(const MatmulQ8Args* a, uint32_t r0, int R, uint32_t col, const float* res) {
+  float b = a->bias ? a->bias[col] : 0.0f;
+  for (int r = 0; r < R; r++) a->out[(r0 + r) * a->out_stride + col] = res[r] + b;
+}
 
 EXPORT(k_matmul_q8)
 void k_matmul_q8(const MatmulQ8Args* a, int ith, int nth) {
@@ -747,8 +757,8 @@ void k_matmul_q8(const MatmulQ8Args* a, int ith, int nth) {
      * is up to 720 KB: walking all of it for each weight row ran out of L2) */
     for (; j < j_hi; j += JB) {
       uint32_t jb_end = j + JB < j_hi ? j + JB : j_hi;
-      for (uint32_t r0 = 0; r0 < rows; r0 += RCH) {
-        int R = rows - r0 < RCH ? (int)(rows - r0) : RCH;
+      for (uint32_t r0 = 0; r0 < rows; r0 += 8) {
+        int R = rows - r0 < 8 ? (int)(rows - r0) : 8;
         uint32_t jj = j;
         if (R <= (q4 ? 4 : 2)) {
           /* rows jj and jj + half: each weight stream stays sequential (rows jj and jj + 1
@@ -761,11 +771,8 @@ void k_matmul_q8(const MatmulQ8Args* a, int ith, int nth) {
             } else {
               TILE2(tile2_q8_0, R);
             }
-            float bj0 = a->bias ? a->bias[jj] : 0.0f, bj1 = a->bias ? a->bias[j1] : 0.0f;
-            for (int r = 0; r < R; r++) {
-              a->out[(r0 + r) * a->out_stride + jj] = res8[r] + bj0;
-              a->out[(r0 + r) * a->out_stride + j1] = res8[4 + r] + bj1;
-            }
+            store_column(a, r0, R, jj, res8);
+            store_column(a, r0, R, j1, res8 + 4);
           }
           jj += half;
         }
@@ -775,9 +782,7 @@ void k_matmul_q8(const MatmulQ8Args* a, int ith, int nth) {
           } else {
             TILE8(tile1_q8_0, jj, R);
           }
-          for (int r = 0; r < R; r++) {
-            a->out[(r0 + r) * a->out_stride + jj] = res8[r] + (a->bias ? a->bias[jj] : 0.0f);
-          }
+          store_column(a, r0, R, jj, res8);
         }
       }
     }
