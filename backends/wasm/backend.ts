@@ -181,8 +181,8 @@ export class WasmBackend implements Backend {
    * Measures the int8 dot-product ceiling of the relaxed build: the threads run independent
    * `i32x4.relaxed_dot_i8x16_i7x16_add` on registers (no memory access), `iterations` rounds
    * of 12 per chunk; the result is the best of `repeats` runs, in int8 GFLOP/s over all
-   * threads (one dot = 32 operations). `undefined` on the plain SIMD build, which has no such instruction. The
-   * int8 matmul kernels compare against it in `deno task bench:kernels`.
+   * threads (one dot = 32 operations). `undefined` on the plain SIMD build, which has no such
+   * instruction. The int8 matmul kernels compare against it in `deno task bench:kernels`.
    *
    * @example
    * ```ts
