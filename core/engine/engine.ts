@@ -388,7 +388,8 @@ export class Engine {
         seq.host = undefined;
         seq.status = "running";
       }
-      if (seq.status === "waiting" && !seq.inCache) {
+      const admitting = seq.status === "waiting" && !seq.inCache;
+      if (admitting) {
         const cached = this.cache.allocate(seq.id, seq.tokens);
         seq.inCache = true;
         seq.numComputedTokens = cached;
@@ -401,6 +402,13 @@ export class Engine {
       const n = Math.min(c.numTokens, seq.numPendingTokens);
       if (n <= 0 || !this.cache.canAppend(seq.id, n)) {
         this.stats.numPlanSkips++;
+        // a sequence admitted just now gives its blocks back: waiting sequences the scheduler
+        // sees as holding none must hold none, or they can fill the cache and stall it for good
+        if (admitting) {
+          this.cache.free(seq.id);
+          seq.inCache = false;
+          seq.numComputedTokens = 0;
+        }
         continue;
       }
       seq.status = "running";
