@@ -45,6 +45,13 @@ export type KernelExports = Record<KernelName, KernelFn> & {
     qs: number,
     scales: number,
   ): void;
+  repack_q6_k(
+    src: number,
+    numRows: number,
+    superblocksPerRow: number,
+    qs: number,
+    scales: number,
+  ): void;
   dequant_rows(desc: number, row0: number, numRows: number, dst: number): void;
   /** 1 when the relaxed int8 dot is exact for unsigned bytes above 127 (x86 AVX-VNNI). */
   probe_u8dot(): number;

@@ -68,6 +68,23 @@ export interface WasmBackendOptions {
 }
 
 /** GGML type ids as the kernels know them. */
+/**
+ * Block dtypes repacked at load into a quant plane and an f32 scale plane (see
+ * `_src/common.h`): resident bytes per value, values per scale, values per GGML block.
+ */
+const REPACKED: Partial<
+  Record<DType, {
+    fn: "repack_q8_0" | "repack_q4_0" | "repack_q6_k";
+    bytesPerValue: number;
+    valuesPerScale: number;
+    blockValues: number;
+  }>
+> = {
+  q8_0: { fn: "repack_q8_0", bytesPerValue: 1, valuesPerScale: 32, blockValues: 32 },
+  q4_0: { fn: "repack_q4_0", bytesPerValue: 0.5, valuesPerScale: 32, blockValues: 32 },
+  q6_k: { fn: "repack_q6_k", bytesPerValue: 0.75, valuesPerScale: 16, blockValues: 256 },
+};
+
 const GGML_ID: Readonly<Record<DType, number>> = {
   f32: 0,
   f16: 1,
@@ -209,7 +226,7 @@ export class WasmBackend implements Backend {
   }
 
   /**
-   * Copies a weight into wasm memory in its stored dtype. Q8_0 and Q4_0 matrices are
+   * Copies a weight into wasm memory in its stored dtype. Q8_0, Q4_0 and Q6_K matrices are
    * repacked into a quant plane and an f32 scale plane; vectors (norms, biases) are held
    * as f32.
    */
@@ -227,17 +244,16 @@ export class WasmBackend implements Backend {
     const rowBytes = need / n;
     const ptrs: number[] = [];
     let dataPtr: number, scalesPtr = 0, residentRowBytes = rowBytes;
-    if (info.dtype === "q8_0" || info.dtype === "q4_0") {
+    const repacked = REPACKED[info.dtype];
+    if (repacked) {
       // repack GGML blocks into a quant plane and an f32 scale plane, staged through memory
-      const numBlocks = (n * k) / 32;
-      residentRowBytes = info.dtype === "q8_0" ? k : k / 2;
+      residentRowBytes = k * repacked.bytesPerValue;
       dataPtr = heap.alloc(n * residentRowBytes, what);
-      scalesPtr = heap.alloc(numBlocks * 4, what);
+      scalesPtr = heap.alloc((n * k / repacked.valuesPerScale) * 4, what);
       ptrs.push(dataPtr, scalesPtr);
       const staging = heap.alloc(need, `${what} (staging)`);
       heap.u8.set(bytes.subarray(0, need), staging);
-      const repack = info.dtype === "q8_0" ? exports.repack_q8_0 : exports.repack_q4_0;
-      repack(staging, n, k / 32, dataPtr, scalesPtr);
+      exports[repacked.fn](staging, n, k / repacked.blockValues, dataPtr, scalesPtr);
       heap.free(staging);
     } else {
       dataPtr = heap.alloc(need, what);

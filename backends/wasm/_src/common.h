@@ -35,8 +35,9 @@ enum {
 
 /*
  * A weight resident in memory. `data` holds rows of `k` values in the stored format, except
- * Q8_0 and Q4_0, which are repacked at load into a quant plane (`data`: Q8_0 int8 [n, k];
- * Q4_0 nibbles [n, k/2], see below) and an f32 scale plane (`scales`, [n, k/32]).
+ * Q8_0, Q4_0 and Q6_K, which are repacked at load into a quant plane (`data`: Q8_0 int8
+ * [n, k]; Q4_0 nibbles [n, k/2]; Q6_K [n, 3k/4], see below) and an f32 scale plane
+ * (`scales`: [n, k/32]; Q6_K [n, k/16]).
  *
  * Q4_0 and Q8_0 rows are interleaved in groups of 4 blocks (Q4_0: 64 bytes, Q8_0: 128):
  * 32-bit word m (Q4_0: 0..3, Q8_0: 0..7) of block k (0..3) sits at word 4m + k, so a 16-byte
@@ -44,12 +45,41 @@ enum {
  * alone (see matmul_q8.c). Blocks after the last whole group stay as they are.
  * quad_transpose converts either way.
  */
+/*
+ * Q6_K rows are repacked at load too (repack_q6_k), into groups of 128 values that match
+ * the interleaved activations: value vector v (0..7) of a group holds word v of its 4
+ * blocks of 32 (byte 4i + t = value 32i + 4v + t, 6 bits, 0..63), so vectors 0..3 carry the
+ * first 16-value sub-block of each block (lanes A) and 4..7 the second (lanes B). A group
+ * is 96 bytes: 4 nibble vectors (vector m's low 4 bits in the low nibbles, vector m + 4's
+ * in the high nibbles), then 2 vectors of the 2 high bits (byte j of the first: bits 2s,
+ * 2s + 1 = vector s's, s = 0..3; the second: vectors 4..7). `scales` holds d·sc of each
+ * sub-block, 8 f32 a group: the A lanes' 4, then the B lanes'.
+ */
+#define Q6K_GROUP_BYTES 96
+
+/*
+ * Vectors 4h..4h+3 (h = 0: lanes A, 1: lanes B) of the repacked Q6_K group at g, values
+ * 0..63. m4 = splat(0x0f), m30 = splat(0x30) (passed in: V8 rebuilds constants in registers).
+ */
+INLINE void q6k_decode_half(const uint8_t* g, int h, v128_t m4, v128_t m30, v128_t u[4]) {
+  v128_t hb = wasm_v128_load(g + 64 + 16 * h);
+  /* bits 2s, 2s+1 of each byte moved to bits 4, 5 (16-bit shifts: the mask drops what
+   * crossed a byte) */
+  v128_t hi[4] = {wasm_v128_and(wasm_i16x8_shl(hb, 4), m30), wasm_v128_and(wasm_i16x8_shl(hb, 2), m30),
+                  wasm_v128_and(hb, m30), wasm_v128_and(wasm_u16x8_shr(hb, 2), m30)};
+  for (int m = 0; m < 4; m++) {
+    v128_t p = wasm_v128_load(g + 16 * m);
+    v128_t lo = h ? wasm_v128_and(wasm_u16x8_shr(p, 4), m4) : wasm_v128_and(p, m4);
+    u[m] = wasm_v128_or(lo, hi[m]);
+  }
+}
+
 typedef struct {
   uint32_t dtype;
   uint32_t n;         /* rows (output features) */
   uint32_t k;         /* values per row */
   uint8_t* data;
-  float* scales;      /* Q8_0 / Q4_0 only */
+  float* scales;      /* Q8_0 / Q4_0 / Q6_K only */
   uint32_t row_bytes; /* bytes of one row in `data` */
 } WeightDesc;
 

@@ -1,6 +1,6 @@
 /*
- * Row dequantizers for every dtype, load-time repacking of Q8_0 / Q4_0, and the embedding
- * lookup. Block layouts are GGML's (ggml-common.h); each loop mirrors ggml's
+ * Row dequantizers for every dtype, load-time repacking of Q8_0 / Q4_0 / Q6_K, and the
+ * embedding lookup. Block layouts are GGML's (ggml-common.h); each loop mirrors ggml's
  * dequantize_row_* so the f32 values are the ones llama.cpp computes.
  */
 #include "dequant.h"
@@ -247,34 +247,23 @@ static void row_q5_k(const uint8_t* x, uint32_t k, float* y) {
   }
 }
 
-/* Q6_K: ql[128], qh[64], scales[16] (int8), d (210 bytes / 256 values). */
-static void row_q6_k(const uint8_t* x, uint32_t k, float* y) {
-  v128_t mask4 = wasm_i8x16_splat(0x0f), mask2 = wasm_i8x16_splat(3), c32 = wasm_i8x16_splat(32);
-  for (uint32_t b = 0; b < k / 256; b++, x += 210) {
-    const uint8_t* ql = x;
-    const uint8_t* qh = x + 128;
-    const int8_t* sc = (const int8_t*)(x + 192);
-    float d = rd_f16(x + 208);
-    for (int n = 0; n < 256; n += 128) {
-      for (int l0 = 0; l0 < 32; l0 += 16) {
-        int is = l0 / 16;
-        v128_t a = wasm_v128_load(ql + l0), c = wasm_v128_load(ql + 32 + l0);
-        v128_t h = wasm_v128_load(qh + l0);
-        v128_t q1 = wasm_v128_or(wasm_v128_and(a, mask4), wasm_i8x16_shl(wasm_v128_and(h, mask2), 4));
-        v128_t q2 = wasm_v128_or(wasm_v128_and(c, mask4),
-                                 wasm_i8x16_shl(wasm_v128_and(wasm_u8x16_shr(h, 2), mask2), 4));
-        v128_t q3 = wasm_v128_or(wasm_u8x16_shr(a, 4),
-                                 wasm_i8x16_shl(wasm_v128_and(wasm_u8x16_shr(h, 4), mask2), 4));
-        v128_t q4 = wasm_v128_or(wasm_u8x16_shr(c, 4), wasm_i8x16_shl(wasm_u8x16_shr(h, 6), 4));
-        put_i8x16(y + l0 + 0, wasm_i8x16_sub(q1, c32), wasm_f32x4_splat(d * (float)sc[is + 0]));
-        put_i8x16(y + l0 + 32, wasm_i8x16_sub(q2, c32), wasm_f32x4_splat(d * (float)sc[is + 2]));
-        put_i8x16(y + l0 + 64, wasm_i8x16_sub(q3, c32), wasm_f32x4_splat(d * (float)sc[is + 4]));
-        put_i8x16(y + l0 + 96, wasm_i8x16_sub(q4, c32), wasm_f32x4_splat(d * (float)sc[is + 6]));
+/* Repacked Q6_K (common.h): each group's 8 value vectors, scaled by their sub-block's d·sc. */
+static void row_q6_k(const uint8_t* q, const float* scales, uint32_t k, float* y) {
+  v128_t m4 = wasm_i8x16_splat(0x0f), m30 = wasm_i8x16_splat(0x30), c32 = wasm_i8x16_splat(32);
+  for (uint32_t g = 0; g < k / 128; g++, q += Q6K_GROUP_BYTES, scales += 8, y += 128) {
+    for (int h = 0; h < 2; h++) {
+      v128_t u[4];
+      q6k_decode_half(q, h, m4, m30, u);
+      for (int m = 0; m < 4; m++) { /* vector 4h + m: values 32i + 4(4h + m) + t */
+        v128_t v = wasm_i8x16_sub(u[m], c32);
+        v128_t lo = wasm_i16x8_extend_low_i8x16(v), hi = wasm_i16x8_extend_high_i8x16(v);
+        v128_t w[4] = {wasm_i32x4_extend_low_i16x8(lo), wasm_i32x4_extend_high_i16x8(lo),
+                       wasm_i32x4_extend_low_i16x8(hi), wasm_i32x4_extend_high_i16x8(hi)};
+        for (int i = 0; i < 4; i++) {
+          v128_t d = wasm_f32x4_splat(scales[4 * h + i]);
+          wasm_v128_store(y + 32 * i + 4 * (4 * h + m), wasm_f32x4_mul(wasm_f32x4_convert_i32x4(w[i]), d));
+        }
       }
-      y += 128;
-      ql += 64;
-      qh += 32;
-      sc += 8;
     }
   }
 }
@@ -299,7 +288,7 @@ void dequant_row(const WeightDesc* w, uint32_t row, float* dst) {
     case DT_Q3_K: row_q3_k(src, k, dst); return;
     case DT_Q4_K: row_q4_k(src, k, dst); return;
     case DT_Q5_K: row_q5_k(src, k, dst); return;
-    case DT_Q6_K: row_q6_k(src, k, dst); return;
+    case DT_Q6_K: row_q6_k(src, w->scales + (uint64_t)row * (k / 16), k, dst); return;
     default: __builtin_trap();
   }
 }
@@ -354,6 +343,48 @@ void repack_q4_0(const uint8_t* src, uint32_t num_rows, uint32_t blocks_per_row,
     for (; b < blocks_per_row; b++, src += 18, qs += 16, scales++) {
       scales[0] = rd_f16(src);
       wasm_v128_store(qs, wasm_v128_load(src + 2));
+    }
+  }
+}
+
+/*
+ * Repacks Q6_K rows of `superblocks_per_row` GGML blocks (210 bytes: ql[128], qh[64], int8
+ * sc[16], f16 d; value i of a half of 128 is ql's nibble | qh's 2 bits << 4, scaled by
+ * d·sc[i / 16]) into the grouped layout of common.h: `qs` [rows, 3k/4], `scales` [rows, k/16].
+ */
+EXPORT(repack_q6_k)
+void repack_q6_k(const uint8_t* src, uint32_t num_rows, uint32_t superblocks_per_row, uint8_t* qs,
+                 float* scales) {
+  uint32_t total = num_rows * superblocks_per_row;
+  for (uint32_t sb = 0; sb < total; sb++, src += 210) {
+    const int8_t* sc = (const int8_t*)(src + 192);
+    float d = rd_f16(src + 208);
+    for (int n = 0; n < 2; n++, qs += Q6K_GROUP_BYTES, scales += 8) {
+      const uint8_t* ql = src + 64 * n;
+      const uint8_t* qh = src + 128 + 32 * n;
+      uint8_t q[128]; /* the half's values in order */
+      for (int l = 0; l < 32; l++) {
+        q[l] = (uint8_t)((ql[l] & 0xF) | ((qh[l] & 3) << 4));
+        q[l + 32] = (uint8_t)((ql[l + 32] & 0xF) | (((qh[l] >> 2) & 3) << 4));
+        q[l + 64] = (uint8_t)((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4));
+        q[l + 96] = (uint8_t)((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4));
+      }
+      for (int j = 0; j < 16; j++) { /* byte j = 4i + t of each vector v: value 32i + 4v + t */
+        uint32_t base = 32 * (j / 4) + j % 4;
+        uint8_t hb0 = 0, hb1 = 0;
+        for (int v = 0; v < 4; v++) {
+          uint8_t a = q[base + 4 * v], b = q[base + 4 * (v + 4)];
+          qs[16 * v + j] = (uint8_t)((a & 0xF) | ((b & 0xF) << 4));
+          hb0 |= (uint8_t)((a >> 4) << (2 * v));
+          hb1 |= (uint8_t)((b >> 4) << (2 * v));
+        }
+        qs[64 + j] = hb0;
+        qs[80 + j] = hb1;
+      }
+      for (int i = 0; i < 4; i++) {
+        scales[i] = d * (float)sc[8 * n + 2 * i];
+        scales[4 + i] = d * (float)sc[8 * n + 2 * i + 1];
+      }
     }
   }
 }

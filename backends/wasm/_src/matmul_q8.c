@@ -6,7 +6,8 @@
  *
  * k_quantize_q8: x [rows, K] f32 → xq int8 [rows, K], xd f32 [rows, K/32] (the f16-rounded
  *   scales), xs int32 [rows, K/32] (each block's 8·Σq, for Q4_0's −8 offset), xs16 int32
- *   [rows, K/16] (Σq of each 16 values, for Q4_K's mins and Q6_K's −32 offset).
+ *   [rows, K/16] (Σq of each 16 values, for Q6_K's −32 offset; with `interleave`, a group's
+ *   4 first halves, then its 4 second halves).
  * k_matmul_q8: out [rows, N] ← dequant(xq) · Wᵀ for Q4_0, Q8_0, Q4_K, Q6_K weights (K-quant
  *   sub-blocks of 32 and 16 values line up with the activation blocks of 32, so each
  *   sub-block's integer sum is scaled by its own d_w · sc and d_x). Chunks split the weight
@@ -70,8 +71,13 @@ void k_quantize_q8(const QuantizeArgs* a, int ith, int nth) {
     int32_t s0 = hsum_i32(wasm_i32x4_add(wasm_i32x4_add(q32[0], q32[1]), wasm_i32x4_add(q32[2], q32[3])));
     int32_t s1 = hsum_i32(wasm_i32x4_add(wasm_i32x4_add(q32[4], q32[5]), wasm_i32x4_add(q32[6], q32[7])));
     a->xs[(uint64_t)r * nb + b] = 8 * (s0 + s1);
-    a->xs16[(uint64_t)r * 2 * nb + 2 * b] = s0;
-    a->xs16[(uint64_t)r * 2 * nb + 2 * b + 1] = s1;
+    if (a->interleave && b / 4 * 4 + 4 <= nb) { /* a group's first halves, then its second */
+      a->xs16[(uint64_t)r * 2 * nb + 8 * (b / 4) + b % 4] = s0;
+      a->xs16[(uint64_t)r * 2 * nb + 8 * (b / 4) + 4 + b % 4] = s1;
+    } else {
+      a->xs16[(uint64_t)r * 2 * nb + 2 * b] = s0;
+      a->xs16[(uint64_t)r * 2 * nb + 2 * b + 1] = s1;
+    }
     a->xd[(uint64_t)r * nb + b] = f16_to_f32(f32_to_f16(d));
   }
 }
@@ -117,15 +123,6 @@ INLINE v128_t dot2_u4(v128_t x0, v128_t u0, v128_t x1, v128_t u1) {
 INLINE v128_t dot_q4_0_block(const int8_t* x, v128_t lo, v128_t hi, int32_t xs8) {
   v128_t s = dot2_u4(wasm_v128_load(x), lo, wasm_v128_load(x + 16), hi);
   return wasm_i32x4_sub(s, wasm_i32x4_splat(xs8 >> 2)); /* 8·Σx over 4 lanes */
-}
-
-/* Σ x·u over 16 bytes (u unsigned 0..63) as i32x4 partial sums. */
-INLINE v128_t dot1_u6(v128_t x, v128_t u) {
-#ifdef LOOM_RELAXED
-  return wasm_i32x4_relaxed_dot_i8x16_i7x16_add(x, u, wasm_i32x4_splat(0));
-#else
-  return dot_i8_i8(x, u, wasm_i32x4_splat(0));
-#endif
 }
 
 /* [Σ lanes of s0, Σ s1, Σ s2, Σ s3] */
@@ -212,6 +209,8 @@ INLINE void row_q4_0(const MatmulQ8Args* a, uint32_t j, uint32_t r0, int R, floa
 static const volatile uint8_t k_nibble_mask = 0x0f;
 /* 0x80, read the same way: the bias that makes Q8_0 weights unsigned bytes */
 static const volatile uint8_t k_u8_bias = 0x80;
+/* 0x30, read the same way: a repacked Q6_K value's 2 high bits */
+static const volatile uint8_t k_high2_mask = 0x30;
 #endif
 
 #ifdef LOOM_RELAXED
@@ -602,59 +601,45 @@ INLINE void row_q4_k(const MatmulQ8Args* a, uint32_t j, uint32_t r0, int R, floa
 }
 
 /*
- * Q6_K (256 values: 128 bytes of low nibbles, 64 of high 2 bits, 16 int8 scales, d): value
- * v is d·sc[v/16]·(q − 32) with q in 0..63; Σ x·w over a sub-block t of 16 is
- * d_x[t/2] · d·sc[t] · (Σ q_x·q − 32 · Σ q_x).
+ * One repacked Q6_K weight row (common.h) · R ≤ 8 x rows: per group of 128 values, the 4
+ * vectors of lanes A (first 16-value sub-block of each block of 32), then the 4 of lanes B,
+ * each decoded once for all R rows; 4 dots leave the 4 sub-block sums in the 4 lanes,
+ * Σ x·(q − 32) = Σ x·q − 32·Σx (xs16, in the same A/B order), then one convert and one
+ * multiply-add by d·sc · d_x per half-group and row. The plain build widens to int16 (Acc4).
  */
-INLINE void row_q6_k(const MatmulQ8Args* a, uint32_t j, uint32_t r0, int R, float* res) {
+INLINE void tile1_q6_k(const MatmulQ8Args* a, uint32_t j, uint32_t r0, int R, float res[8]) {
   const WeightDesc* w = a->w;
-  uint32_t nsb = w->k / 256, nb = w->k / 32;
-  const uint8_t* blk = w->data + (uint64_t)j * w->row_bytes;
-  v128_t m4 = wasm_i8x16_splat(0x0f), m2 = wasm_i8x16_splat(3), zero = wasm_i32x4_splat(0);
-  v128_t acc[8];
-  for (int r = 0; r < R; r++) acc[r] = zero;
-  for (uint32_t i = 0; i < nsb; i++, blk += 210) {
-    v128_t d = wasm_f32x4_splat(rd_f16(blk + 208));
-    v128_t sc8 = wasm_v128_load(blk + 192);
-    v128_t sc16a = wasm_i16x8_extend_low_i8x16(sc8), sc16b = wasm_i16x8_extend_high_i8x16(sc8);
-    v128_t sc[4] = {
-        wasm_f32x4_mul(d, wasm_f32x4_convert_i32x4(wasm_i32x4_extend_low_i16x8(sc16a))),
-        wasm_f32x4_mul(d, wasm_f32x4_convert_i32x4(wasm_i32x4_extend_high_i16x8(sc16a))),
-        wasm_f32x4_mul(d, wasm_f32x4_convert_i32x4(wasm_i32x4_extend_low_i16x8(sc16b))),
-        wasm_f32x4_mul(d, wasm_f32x4_convert_i32x4(wasm_i32x4_extend_high_i16x8(sc16b)))};
-    for (int n = 0; n < 2; n++) { /* halves of 128 values */
-      const uint8_t* ql = blk + 64 * n;
-      const uint8_t* qh = blk + 128 + 32 * n;
-      v128_t a0 = wasm_v128_load(ql), a1 = wasm_v128_load(ql + 16);
-      v128_t c0 = wasm_v128_load(ql + 32), c1 = wasm_v128_load(ql + 48);
-      v128_t h0 = wasm_v128_load(qh), h1 = wasm_v128_load(qh + 16);
-      /* sub-blocks 8n + 0..7 in order: q1 @0, @16, q2 @0, @16, q3 @0, @16, q4 @0, @16 */
-      v128_t u[8] = {
-          wasm_v128_or(wasm_v128_and(a0, m4), wasm_i8x16_shl(wasm_v128_and(h0, m2), 4)),
-          wasm_v128_or(wasm_v128_and(a1, m4), wasm_i8x16_shl(wasm_v128_and(h1, m2), 4)),
-          wasm_v128_or(wasm_v128_and(c0, m4), wasm_i8x16_shl(wasm_v128_and(wasm_u8x16_shr(h0, 2), m2), 4)),
-          wasm_v128_or(wasm_v128_and(c1, m4), wasm_i8x16_shl(wasm_v128_and(wasm_u8x16_shr(h1, 2), m2), 4)),
-          wasm_v128_or(wasm_u8x16_shr(a0, 4), wasm_i8x16_shl(wasm_v128_and(wasm_u8x16_shr(h0, 4), m2), 4)),
-          wasm_v128_or(wasm_u8x16_shr(a1, 4), wasm_i8x16_shl(wasm_v128_and(wasm_u8x16_shr(h1, 4), m2), 4)),
-          wasm_v128_or(wasm_u8x16_shr(c0, 4), wasm_i8x16_shl(wasm_u8x16_shr(h0, 6), 4)),
-          wasm_v128_or(wasm_u8x16_shr(c1, 4), wasm_i8x16_shl(wasm_u8x16_shr(h1, 6), 4))};
+  uint32_t ng = w->k / 128, nb = w->k / 32, k = w->k;
+  const uint8_t* q0 = w->data + (uint64_t)j * w->row_bytes;
+  const float* s0 = w->scales + (uint64_t)j * (k / 16);
+  const int8_t* x = a->xq + (uint64_t)r0 * k;
+  const int32_t* xs16 = a->xs16 + (uint64_t)r0 * 2 * nb;
+  const float* xd = a->xd + (uint64_t)r0 * nb;
+#ifdef LOOM_RELAXED
+  v128_t m4 = wasm_i8x16_splat((int8_t)k_nibble_mask), m30 = wasm_i8x16_splat((int8_t)k_high2_mask);
+#else
+  v128_t m4 = wasm_i8x16_splat(0x0f), m30 = wasm_i8x16_splat(0x30);
+#endif
+  v128_t zero = wasm_f32x4_splat(0);
+  v128_t f0[8];
+  for (int r = 0; r < R; r++) f0[r] = zero;
+  for (uint32_t g = 0; g < ng; g++) {
+    const int8_t* xg = x + 128 * g;
+#pragma clang loop unroll(disable)
+    for (int h = 0; h < 2; h++) {
+      v128_t u[4];
+      q6k_decode_half(q0 + Q6K_GROUP_BYTES * g, h, m4, m30, u);
+      v128_t sw = wasm_v128_load(s0 + 8 * g + 4 * h);
       for (int r = 0; r < R; r++) {
-        uint64_t xb = (uint64_t)(r0 + r) * nb + i * 8 + 4 * n; /* first 32-block of the half */
-        const int8_t* x = a->xq + xb * 32;
-        const int32_t* xs16 = a->xs16 + 2 * xb;
-        for (int g = 0; g < 2; g++) { /* sub-blocks 8n + 4g .. +3 */
-          v128_t s[4];
-          for (int t = 0; t < 4; t++) s[t] = dot1_u6(wasm_v128_load(x + 64 * g + 16 * t), u[4 * g + t]);
-          v128_t isum = wasm_i32x4_sub(hsum4_i32(s[0], s[1], s[2], s[3]),
-                                       wasm_i32x4_shl(wasm_v128_load(xs16 + 4 * g), 5));
-          v128_t dx = wasm_v128_load64_splat(a->xd + xb + 2 * g);
-          dx = wasm_i32x4_shuffle(dx, dx, 0, 0, 1, 1);
-          acc[r] = MADD(wasm_f32x4_mul(wasm_f32x4_convert_i32x4(isum), sc[2 * n + g]), dx, acc[r]);
-        }
+        Acc4 acc = acc4_zero();
+        for (int m = 0; m < 4; m++) acc = acc4_dot(acc, wasm_v128_load(xg + r * k + 64 * h + 16 * m), u[m]);
+        v128_t off = wasm_i32x4_shl(wasm_v128_load(xs16 + r * 2 * nb + 8 * g + 4 * h), 5);
+        v128_t sums = wasm_i32x4_sub(acc4_lanes(acc), off);
+        f0[r] = MADD(wasm_f32x4_convert_i32x4(sums), wasm_f32x4_mul(sw, wasm_v128_load(xd + r * nb + 4 * g)), f0[r]);
       }
     }
   }
-  for (int r = 0; r < R; r++) res[r] = hsum(acc[r]);
+  for (int r = 0; r < R; r++) res[r] = hsum(f0[r]);
 }
 
 #define TILE(fn)                                                   \
@@ -751,7 +736,8 @@ void k_matmul_q8(const MatmulQ8Args* a, int ith, int nth) {
     for (; j < j_hi; j++) a->out[j] = row1_q4_0(a, j) + (a->bias ? a->bias[j] : 0.0f);
   }
   int q4 = a->w->dtype == DT_Q4_0 && rows >= 2, q8 = a->w->dtype == DT_Q8_0 && a->u8dot;
-  if (q4 || q8) {
+  int q6 = a->w->dtype == DT_Q6_K;
+  if (q4 || q8 || q6) {
     /* one weight row × up to 8 x rows at a time; weight rows in blocks of JB, so a block's
      * weights stay in cache while every chunk of 8 x rows passes (x of a 128-token prefill
      * is up to 720 KB: walking all of it for each weight row ran out of L2) */
@@ -760,7 +746,7 @@ void k_matmul_q8(const MatmulQ8Args* a, int ith, int nth) {
       for (uint32_t r0 = 0; r0 < rows; r0 += 8) {
         int R = rows - r0 < 8 ? (int)(rows - r0) : 8;
         uint32_t jj = j;
-        if (R <= (q4 ? 4 : 2)) {
+        if (!q6 && R <= (q4 ? 4 : 2)) {
           /* rows jj and jj + half: each weight stream stays sequential (rows jj and jj + 1
            * read together ran 4× slower from DRAM on the 1.1B shapes: the prefetcher lost them) */
           uint32_t half = (jb_end - j) / 2;
@@ -779,6 +765,8 @@ void k_matmul_q8(const MatmulQ8Args* a, int ith, int nth) {
         for (; jj < jb_end; jj++) {
           if (q4) {
             TILE8(tile1_q4_0, jj, R);
+          } else if (q6) {
+            TILE8(tile1_q6_k, jj, R);
           } else {
             TILE8(tile1_q8_0, jj, R);
           }
@@ -799,7 +787,7 @@ void k_matmul_q8(const MatmulQ8Args* a, int ith, int nth) {
           if (a->w->dtype == DT_Q4_K) {
             TILE8(row_q4_k, j, R);
           } else {
-            TILE8(row_q6_k, j, R);
+            TILE8(tile1_q6_k, j, R);
           }
           for (int r = 0; r < R; r++) a->out[(r0 + r) * a->out_stride + j] = res8[r];
         }
