@@ -45,6 +45,13 @@ export type KernelExports = Record<KernelName, KernelFn> & {
     qs: number,
     scales: number,
   ): void;
+  repack_q4_k(
+    src: number,
+    numRows: number,
+    superblocksPerRow: number,
+    qs: number,
+    scales: number,
+  ): void;
   repack_q6_k(
     src: number,
     numRows: number,

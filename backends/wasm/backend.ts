@@ -69,20 +69,21 @@ export interface WasmBackendOptions {
 
 /** GGML type ids as the kernels know them. */
 /**
- * Block dtypes repacked at load into a quant plane and an f32 scale plane (see
- * `_src/common.h`): resident bytes per value, values per scale, values per GGML block.
+ * Block dtypes repacked at load into a quant plane and a scale plane (see `_src/common.h`):
+ * resident quant bytes per value, scale bytes per GGML block, values per GGML block.
  */
 const REPACKED: Partial<
   Record<DType, {
-    fn: "repack_q8_0" | "repack_q4_0" | "repack_q6_k";
+    fn: "repack_q8_0" | "repack_q4_0" | "repack_q4_k" | "repack_q6_k";
     bytesPerValue: number;
-    valuesPerScale: number;
+    scaleBytes: number;
     blockValues: number;
   }>
 > = {
-  q8_0: { fn: "repack_q8_0", bytesPerValue: 1, valuesPerScale: 32, blockValues: 32 },
-  q4_0: { fn: "repack_q4_0", bytesPerValue: 0.5, valuesPerScale: 32, blockValues: 32 },
-  q6_k: { fn: "repack_q6_k", bytesPerValue: 0.75, valuesPerScale: 16, blockValues: 256 },
+  q8_0: { fn: "repack_q8_0", bytesPerValue: 1, scaleBytes: 4, blockValues: 32 },
+  q4_0: { fn: "repack_q4_0", bytesPerValue: 0.5, scaleBytes: 4, blockValues: 32 },
+  q4_k: { fn: "repack_q4_k", bytesPerValue: 0.5, scaleBytes: 24, blockValues: 256 },
+  q6_k: { fn: "repack_q6_k", bytesPerValue: 0.75, scaleBytes: 64, blockValues: 256 },
 };
 
 const GGML_ID: Readonly<Record<DType, number>> = {
@@ -226,8 +227,8 @@ export class WasmBackend implements Backend {
   }
 
   /**
-   * Copies a weight into wasm memory in its stored dtype. Q8_0, Q4_0 and Q6_K matrices are
-   * repacked into a quant plane and an f32 scale plane; vectors (norms, biases) are held
+   * Copies a weight into wasm memory in its stored dtype. Q8_0, Q4_0, Q4_K and Q6_K
+   * matrices are repacked into a quant plane and a scale plane; vectors (norms, biases) are held
    * as f32.
    */
   loadWeight(info: TensorInfo, bytes: Uint8Array): Promise<Weight> {
@@ -249,7 +250,7 @@ export class WasmBackend implements Backend {
       // repack GGML blocks into a quant plane and an f32 scale plane, staged through memory
       residentRowBytes = k * repacked.bytesPerValue;
       dataPtr = heap.alloc(n * residentRowBytes, what);
-      scalesPtr = heap.alloc((n * k / repacked.valuesPerScale) * 4, what);
+      scalesPtr = heap.alloc((n * k / repacked.blockValues) * repacked.scaleBytes, what);
       ptrs.push(dataPtr, scalesPtr);
       const staging = heap.alloc(need, `${what} (staging)`);
       heap.u8.set(bytes.subarray(0, need), staging);

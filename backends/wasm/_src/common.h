@@ -35,9 +35,9 @@ enum {
 
 /*
  * A weight resident in memory. `data` holds rows of `k` values in the stored format, except
- * Q8_0, Q4_0 and Q6_K, which are repacked at load into a quant plane (`data`: Q8_0 int8
- * [n, k]; Q4_0 nibbles [n, k/2]; Q6_K [n, 3k/4], see below) and an f32 scale plane
- * (`scales`: [n, k/32]; Q6_K [n, k/16]).
+ * Q8_0, Q4_0, Q4_K and Q6_K, which are repacked at load into a quant plane (`data`: Q8_0
+ * int8 [n, k]; Q4_0 and Q4_K nibbles [n, k/2]; Q6_K [n, 3k/4], see below) and a scale plane
+ * (`scales`: f32 [n, k/32]; Q6_K f32 [n, k/16]; Q4_K 24 bytes per 256 values).
  *
  * Q4_0 and Q8_0 rows are interleaved in groups of 4 blocks (Q4_0: 64 bytes, Q8_0: 128):
  * 32-bit word m (Q4_0: 0..3, Q8_0: 0..7) of block k (0..3) sits at word 4m + k, so a 16-byte
@@ -56,6 +56,13 @@ enum {
  * sub-block, 8 f32 a group: the A lanes' 4, then the B lanes'.
  */
 #define Q6K_GROUP_BYTES 96
+
+/*
+ * Q4_K rows are repacked (repack_q4_k) into Q4_0's interleaved nibble layout, one block of
+ * 32 per sub-block, and 24 bytes a superblock of 256 in `scales`: f32 d, f32 dmin, the 8
+ * 6-bit scales and the 8 mins as bytes.
+ */
+#define Q4K_SCALE_BYTES 24
 
 /*
  * Vectors 4h..4h+3 (h = 0: lanes A, 1: lanes B) of the repacked Q6_K group at g, values
@@ -79,7 +86,7 @@ typedef struct {
   uint32_t n;         /* rows (output features) */
   uint32_t k;         /* values per row */
   uint8_t* data;
-  float* scales;      /* Q8_0 / Q4_0 / Q6_K only */
+  float* scales;      /* repacked dtypes only */
   uint32_t row_bytes; /* bytes of one row in `data` */
 } WeightDesc;
 

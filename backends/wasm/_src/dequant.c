@@ -1,5 +1,5 @@
 /*
- * Row dequantizers for every dtype, load-time repacking of Q8_0 / Q4_0 / Q6_K, and the
+ * Row dequantizers for every dtype, load-time repacking of Q8_0 / Q4_0 / Q4_K / Q6_K, and the
  * embedding lookup. Block layouts are GGML's (ggml-common.h); each loop mirrors ggml's
  * dequantize_row_* so the f32 values are the ones llama.cpp computes.
  */
@@ -12,19 +12,6 @@ INLINE void put_i8x16(float* dst, v128_t q, v128_t d) {
   wasm_v128_store(dst + 4, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(wasm_i32x4_extend_high_i16x8(lo)), d));
   wasm_v128_store(dst + 8, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(wasm_i32x4_extend_low_i16x8(hi)), d));
   wasm_v128_store(dst + 12, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(wasm_i32x4_extend_high_i16x8(hi)), d));
-}
-
-/* 16 unsigned bytes → 16 f32 values d·q − m (ggml's K-quant form), stored at dst. */
-INLINE void put_u8x16_dm(float* dst, v128_t q, v128_t d, v128_t m) {
-  v128_t lo = wasm_u16x8_extend_low_u8x16(q), hi = wasm_u16x8_extend_high_u8x16(q);
-  v128_t v0 = wasm_f32x4_convert_i32x4(wasm_u32x4_extend_low_u16x8(lo));
-  v128_t v1 = wasm_f32x4_convert_i32x4(wasm_u32x4_extend_high_u16x8(lo));
-  v128_t v2 = wasm_f32x4_convert_i32x4(wasm_u32x4_extend_low_u16x8(hi));
-  v128_t v3 = wasm_f32x4_convert_i32x4(wasm_u32x4_extend_high_u16x8(hi));
-  wasm_v128_store(dst + 0, wasm_f32x4_sub(wasm_f32x4_mul(d, v0), m));
-  wasm_v128_store(dst + 4, wasm_f32x4_sub(wasm_f32x4_mul(d, v1), m));
-  wasm_v128_store(dst + 8, wasm_f32x4_sub(wasm_f32x4_mul(d, v2), m));
-  wasm_v128_store(dst + 12, wasm_f32x4_sub(wasm_f32x4_mul(d, v3), m));
 }
 
 /* K-quant 6-bit scale and min j of a 12-byte scales field (ggml get_scale_min_k4). */
@@ -196,28 +183,27 @@ static void row_q3_k(const uint8_t* x, uint32_t k, float* y) {
   }
 }
 
-/* Q4_K: d, dmin, scales[12], qs[128] (144 bytes / 256 values). */
-static void row_q4_k(const uint8_t* x, uint32_t k, float* y) {
+/*
+ * Repacked Q4_K (common.h): Q4_0-style interleaved nibbles, each value d·sc·q − dmin·m of
+ * its block of 32 (ggml's form, d·sc and dmin·m rounded to f32 first).
+ */
+static void row_q4_k(const uint8_t* q, const uint8_t* sc, uint32_t k, float* y) {
   v128_t mask = wasm_i8x16_splat(0x0f);
-  for (uint32_t b = 0; b < k / 256; b++, x += 144) {
-    float d = rd_f16(x), min = rd_f16(x + 2);
-    const uint8_t* scales = x + 4;
-    const uint8_t* q = x + 16;
-    int is = 0;
-    for (int j = 0; j < 256; j += 64) {
-      uint8_t sc, m;
-      scale_min_k4(is + 0, scales, &sc, &m);
-      v128_t d1 = wasm_f32x4_splat(d * (float)sc), m1 = wasm_f32x4_splat(min * (float)m);
-      scale_min_k4(is + 1, scales, &sc, &m);
-      v128_t d2 = wasm_f32x4_splat(d * (float)sc), m2 = wasm_f32x4_splat(min * (float)m);
-      v128_t q0 = wasm_v128_load(q), q1 = wasm_v128_load(q + 16);
-      put_u8x16_dm(y + 0, wasm_v128_and(q0, mask), d1, m1);
-      put_u8x16_dm(y + 16, wasm_v128_and(q1, mask), d1, m1);
-      put_u8x16_dm(y + 32, wasm_u8x16_shr(q0, 4), d2, m2);
-      put_u8x16_dm(y + 48, wasm_u8x16_shr(q1, 4), d2, m2);
-      y += 64;
-      q += 32;
-      is += 2;
+  for (uint32_t g = 0; g < k / 128; g++, q += 64, y += 128) {
+    const uint8_t* s = sc + 24 * (g / 2);
+    float d = as_f32(rd_u32(s)), dmin = as_f32(rd_u32(s + 4));
+    for (int i = 0; i < 4; i++) { /* block i of the group: sub-block 4·(g % 2) + i */
+      int sb = 4 * (g % 2) + i;
+      v128_t dv = wasm_f32x4_splat(d * (float)s[8 + sb]), mv = wasm_f32x4_splat(dmin * (float)s[16 + sb]);
+      for (int m = 0; m < 4; m++) { /* word m of block i: values 4m.., high nibbles 16 + 4m.. */
+        uint32_t w = rd_u32(q + 16 * m + 4 * i);
+        v128_t b = wasm_u32x4_make(w, w >> 4, 0, 0);
+        v128_t u = wasm_u16x8_extend_low_u8x16(wasm_v128_and(b, mask));
+        v128_t lo = wasm_f32x4_convert_i32x4(wasm_u32x4_extend_low_u16x8(u));
+        v128_t hi = wasm_f32x4_convert_i32x4(wasm_u32x4_extend_high_u16x8(u));
+        wasm_v128_store(y + 32 * i + 4 * m, wasm_f32x4_sub(wasm_f32x4_mul(dv, lo), mv));
+        wasm_v128_store(y + 32 * i + 16 + 4 * m, wasm_f32x4_sub(wasm_f32x4_mul(dv, hi), mv));
+      }
     }
   }
 }
@@ -286,7 +272,7 @@ void dequant_row(const WeightDesc* w, uint32_t row, float* dst) {
     case DT_Q5_1: row_q5_1(src, k, dst); return;
     case DT_Q2_K: row_q2_k(src, k, dst); return;
     case DT_Q3_K: row_q3_k(src, k, dst); return;
-    case DT_Q4_K: row_q4_k(src, k, dst); return;
+    case DT_Q4_K: row_q4_k(src, (const uint8_t*)w->scales + (uint64_t)row * (k / 256) * 24, k, dst); return;
     case DT_Q5_K: row_q5_k(src, k, dst); return;
     case DT_Q6_K: row_q6_k(src, w->scales + (uint64_t)row * (k / 16), k, dst); return;
     default: __builtin_trap();
@@ -384,6 +370,38 @@ void repack_q6_k(const uint8_t* src, uint32_t num_rows, uint32_t superblocks_per
       for (int i = 0; i < 4; i++) {
         scales[i] = d * (float)sc[8 * n + 2 * i];
         scales[4 + i] = d * (float)sc[8 * n + 2 * i + 1];
+      }
+    }
+  }
+}
+
+/*
+ * Repacks Q4_K rows of `superblocks_per_row` GGML blocks (144 bytes: f16 d, f16 dmin, 12
+ * bytes of 6-bit scales and mins, 128 of nibbles: byte 32j + l holds value 64j + l low,
+ * 64j + 32 + l high) into `qs` [rows, k/2], each block of 32 stored as a Q4_0 block (byte l:
+ * value l low, l + 16 high) and interleaved in groups of 4 like Q4_0 (common.h), and 24
+ * bytes a superblock at `scales`: f32 d, f32 dmin, the 8 scales, the 8 mins.
+ */
+EXPORT(repack_q4_k)
+void repack_q4_k(const uint8_t* src, uint32_t num_rows, uint32_t superblocks_per_row, uint8_t* qs,
+                 uint8_t* scales) {
+  uint32_t total = num_rows * superblocks_per_row;
+  for (uint32_t sb = 0; sb < total; sb++, src += 144, scales += 24) {
+    float d = rd_f16(src), dmin = rd_f16(src + 2);
+    uint32_t du = as_u32(d), mu = as_u32(dmin);
+    for (int i = 0; i < 4; i++) scales[i] = (uint8_t)(du >> (8 * i)), scales[4 + i] = (uint8_t)(mu >> (8 * i));
+    for (int s = 0; s < 8; s++) scale_min_k4(s, src + 4, &scales[8 + s], &scales[16 + s]);
+    uint8_t v[256];
+    for (int j = 0; j < 4; j++) {
+      for (int l = 0; l < 32; l++) {
+        v[64 * j + l] = src[16 + 32 * j + l] & 0xF;
+        v[64 * j + 32 + l] = src[16 + 32 * j + l] >> 4;
+      }
+    }
+    for (int g = 0; g < 2; g++, qs += 64) {
+      for (int i = 0; i < 4; i++) {
+        const uint8_t* b = v + 32 * (4 * g + i);
+        for (int l = 0; l < 16; l++) qs[16 * (l / 4) + 4 * i + l % 4] = (uint8_t)(b[l] | (b[l + 16] << 4));
       }
     }
   }

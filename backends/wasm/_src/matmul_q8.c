@@ -125,13 +125,6 @@ INLINE v128_t dot_q4_0_block(const int8_t* x, v128_t lo, v128_t hi, int32_t xs8)
   return wasm_i32x4_sub(s, wasm_i32x4_splat(xs8 >> 2)); /* 8·Σx over 4 lanes */
 }
 
-/* [Σ lanes of s0, Σ s1, Σ s2, Σ s3] */
-INLINE v128_t hsum4_i32(v128_t s0, v128_t s1, v128_t s2, v128_t s3) {
-  v128_t a = wasm_i32x4_add(wasm_i32x4_shuffle(s0, s1, 0, 4, 1, 5), wasm_i32x4_shuffle(s0, s1, 2, 6, 3, 7));
-  v128_t b = wasm_i32x4_add(wasm_i32x4_shuffle(s2, s3, 0, 4, 1, 5), wasm_i32x4_shuffle(s2, s3, 2, 6, 3, 7));
-  return wasm_i32x4_add(wasm_i32x4_shuffle(a, b, 0, 1, 4, 5), wasm_i32x4_shuffle(a, b, 2, 3, 6, 7));
-}
-
 /*
  * Lane-preserving int8 dot accumulation over interleaved groups: after all 8 vectors of a
  * group, lane k holds block k's Σ x·u (u 0..15). The relaxed build accumulates with the
@@ -546,58 +539,57 @@ INLINE void row_q8_0(const MatmulQ8Args* a, uint32_t j, uint32_t r0, int R, floa
 }
 
 
-/* u8x16 lanes 0..3 → f32x4 */
-INLINE v128_t u8_lo4_f32(v128_t v) {
+/* bytes 0..3 at p (unsigned) → f32x4 */
+INLINE v128_t u8x4_f32(const uint8_t* p) {
+  v128_t v = wasm_v128_load32_zero(p);
   return wasm_f32x4_convert_i32x4(wasm_u32x4_extend_low_u16x8(wasm_u16x8_extend_low_u8x16(v)));
 }
 
 /*
- * Q4_K (256 values: d, dmin, 12 bytes of 6-bit scales and mins, 128 bytes of nibbles): value
- * v of sub-block s (32 values) is d·sc[s]·q − dmin·m[s]; Σ x·w over s is
- * d_x[s] · (d·sc[s] · Σ q_x·q − dmin·m[s] · Σ q_x).
+ * One repacked Q4_K weight row (common.h) · R ≤ 8 x rows: the nibbles are laid out as Q4_0's,
+ * so 8 lane-wise dots per group leave its 4 blocks' Σ x·q in the 4 lanes; a block's sum is
+ * d_x · (d·sc · Σ x·q − dmin·m · Σ x), the scales decoded once per group for all R rows.
  */
-INLINE void row_q4_k(const MatmulQ8Args* a, uint32_t j, uint32_t r0, int R, float* res) {
+INLINE void tile1_q4_k(const MatmulQ8Args* a, uint32_t j, uint32_t r0, int R, float res[8]) {
   const WeightDesc* w = a->w;
-  uint32_t nsb = w->k / 256, nb = w->k / 32;
-  const uint8_t* blk = w->data + (uint64_t)j * w->row_bytes;
-  v128_t mask = wasm_i8x16_splat(0x0f), zero = wasm_i32x4_splat(0);
-  v128_t acc[8];
-  for (int r = 0; r < R; r++) acc[r] = zero;
-  for (uint32_t i = 0; i < nsb; i++, blk += 144) {
-    /* unpack the 6-bit scales and mins (ggml's utmp shuffle): bytes sc0..7, m0..7 */
-    uint32_t u0 = rd_u32(blk + 4), u1 = rd_u32(blk + 8), u2 = rd_u32(blk + 12);
-    uint32_t u3 = ((u2 >> 4) & 0x0f0f0f0fu) | (((u1 >> 6) & 0x03030303u) << 4);
-    uint32_t m03 = u1 & 0x3f3f3f3fu;
-    u1 = (u2 & 0x0f0f0f0fu) | (((u0 >> 6) & 0x03030303u) << 4);
-    u0 &= 0x3f3f3f3fu;
-    v128_t scm = wasm_u32x4_make(u0, u1, m03, u3);
-    v128_t d = wasm_f32x4_splat(rd_f16(blk)), dmin = wasm_f32x4_splat(rd_f16(blk + 2));
-    v128_t sc[2] = {wasm_f32x4_mul(d, u8_lo4_f32(scm)),
-                    wasm_f32x4_mul(d, u8_lo4_f32(wasm_i32x4_shuffle(scm, scm, 1, 1, 1, 1)))};
-    v128_t mn[2] = {wasm_f32x4_mul(dmin, u8_lo4_f32(wasm_i32x4_shuffle(scm, scm, 2, 2, 2, 2))),
-                    wasm_f32x4_mul(dmin, u8_lo4_f32(wasm_i32x4_shuffle(scm, scm, 3, 3, 3, 3)))};
-    const uint8_t* qs = blk + 16;
-    for (int g = 0; g < 2; g++) { /* sub-blocks 4g .. 4g+3: qs bytes 64g .. 64g+63 */
-      v128_t q0 = wasm_v128_load(qs + 64 * g), q1 = wasm_v128_load(qs + 64 * g + 16);
-      v128_t q2 = wasm_v128_load(qs + 64 * g + 32), q3 = wasm_v128_load(qs + 64 * g + 48);
-      v128_t u[8] = {wasm_v128_and(q0, mask), wasm_v128_and(q1, mask), wasm_u8x16_shr(q0, 4),
-                     wasm_u8x16_shr(q1, 4), wasm_v128_and(q2, mask), wasm_v128_and(q3, mask),
-                     wasm_u8x16_shr(q2, 4), wasm_u8x16_shr(q3, 4)};
+  uint32_t ng = w->k / 128, nb = w->k / 32, k = w->k;
+  const uint8_t* q0 = w->data + (uint64_t)j * w->row_bytes;
+  const uint8_t* s0 = (const uint8_t*)w->scales + (uint64_t)j * (k / 256) * Q4K_SCALE_BYTES;
+  const int8_t* x = a->xq + (uint64_t)r0 * k;
+  const int32_t* xs = a->xs + (uint64_t)r0 * nb;
+  const float* xd = a->xd + (uint64_t)r0 * nb;
+#ifdef LOOM_RELAXED
+  v128_t mask = wasm_i8x16_splat((int8_t)k_nibble_mask);
+#else
+  v128_t mask = wasm_i8x16_splat(0x0f);
+#endif
+  v128_t zero = wasm_f32x4_splat(0);
+  v128_t f0[8];
+  for (int r = 0; r < R; r++) f0[r] = zero;
+  for (uint32_t g = 0; g < ng; g++) {
+    const uint8_t* sp = s0 + (g / 2) * Q4K_SCALE_BYTES;
+    v128_t dsc = wasm_f32x4_mul(wasm_v128_load32_splat(sp), u8x4_f32(sp + 8 + 4 * (g % 2)));
+    v128_t dmn = wasm_f32x4_neg(wasm_f32x4_mul(wasm_v128_load32_splat(sp + 4), u8x4_f32(sp + 16 + 4 * (g % 2))));
+    Acc4 acc0[8];
+    for (int r = 0; r < R; r++) acc0[r] = acc4_zero();
+    const int8_t* xg = x + 128 * g;
+#pragma clang loop unroll(disable)
+    for (int m = 0; m < 4; m++) {
+      v128_t p0 = wasm_v128_load(q0 + 64 * g + 16 * m);
+      v128_t u0 = wasm_v128_and(p0, mask), h0 = wasm_v128_and(wasm_u16x8_shr(p0, 4), mask);
       for (int r = 0; r < R; r++) {
-        uint64_t xb = (uint64_t)(r0 + r) * nb + i * 8 + 4 * g;
-        const int8_t* x = a->xq + xb * 32;
-        v128_t s[4];
-        for (int t = 0; t < 4; t++) {
-          s[t] = dot2_u4(wasm_v128_load(x + 32 * t), u[2 * t], wasm_v128_load(x + 32 * t + 16), u[2 * t + 1]);
-        }
-        v128_t isum = wasm_f32x4_convert_i32x4(hsum4_i32(s[0], s[1], s[2], s[3]));
-        v128_t xsum = wasm_f32x4_convert_i32x4(wasm_i32x4_shr(wasm_v128_load(a->xs + xb), 3));
-        v128_t v = wasm_f32x4_sub(wasm_f32x4_mul(sc[g], isum), wasm_f32x4_mul(mn[g], xsum));
-        acc[r] = MADD(v, wasm_v128_load(a->xd + xb), acc[r]);
+        acc0[r] = acc4_dot(acc0[r], wasm_v128_load(xg + r * k + 16 * m), u0);
+        acc0[r] = acc4_dot(acc0[r], wasm_v128_load(xg + r * k + 64 + 16 * m), h0);
       }
     }
+    for (int r = 0; r < R; r++) {
+      v128_t dx = wasm_v128_load(xd + r * nb + 4 * g);
+      v128_t xsum = wasm_f32x4_convert_i32x4(wasm_i32x4_shr(wasm_v128_load(xs + r * nb + 4 * g), 3));
+      f0[r] = MADD(wasm_f32x4_convert_i32x4(acc4_lanes(acc0[r])), wasm_f32x4_mul(dsc, dx), f0[r]);
+      f0[r] = MADD(xsum, wasm_f32x4_mul(dmn, dx), f0[r]);
+    }
   }
-  for (int r = 0; r < R; r++) res[r] = hsum(acc[r]);
+  for (int r = 0; r < R; r++) res[r] = hsum(f0[r]);
 }
 
 /*
@@ -736,8 +728,8 @@ void k_matmul_q8(const MatmulQ8Args* a, int ith, int nth) {
     for (; j < j_hi; j++) a->out[j] = row1_q4_0(a, j) + (a->bias ? a->bias[j] : 0.0f);
   }
   int q4 = a->w->dtype == DT_Q4_0 && rows >= 2, q8 = a->w->dtype == DT_Q8_0 && a->u8dot;
-  int q6 = a->w->dtype == DT_Q6_K;
-  if (q4 || q8 || q6) {
+  int q6 = a->w->dtype == DT_Q6_K, qk = a->w->dtype == DT_Q4_K;
+  if (q4 || q8 || q6 || qk) {
     /* one weight row × up to 8 x rows at a time; weight rows in blocks of JB, so a block's
      * weights stay in cache while every chunk of 8 x rows passes (x of a 128-token prefill
      * is up to 720 KB: walking all of it for each weight row ran out of L2) */
@@ -746,7 +738,7 @@ void k_matmul_q8(const MatmulQ8Args* a, int ith, int nth) {
       for (uint32_t r0 = 0; r0 < rows; r0 += 8) {
         int R = rows - r0 < 8 ? (int)(rows - r0) : 8;
         uint32_t jj = j;
-        if (!q6 && R <= (q4 ? 4 : 2)) {
+        if ((q4 || q8) && R <= (q4 ? 4 : 2)) {
           /* rows jj and jj + half: each weight stream stays sequential (rows jj and jj + 1
            * read together ran 4× slower from DRAM on the 1.1B shapes: the prefetcher lost them) */
           uint32_t half = (jb_end - j) / 2;
@@ -767,6 +759,8 @@ void k_matmul_q8(const MatmulQ8Args* a, int ith, int nth) {
             TILE8(tile1_q4_0, jj, R);
           } else if (q6) {
             TILE8(tile1_q6_k, jj, R);
+          } else if (qk) {
+            TILE8(tile1_q4_k, jj, R);
           } else {
             TILE8(tile1_q8_0, jj, R);
           }
@@ -785,7 +779,7 @@ void k_matmul_q8(const MatmulQ8Args* a, int ith, int nth) {
         for (uint32_t r0 = 0; r0 < rows; r0 += 8) {
           int R = rows - r0 < 8 ? (int)(rows - r0) : 8;
           if (a->w->dtype == DT_Q4_K) {
-            TILE8(row_q4_k, j, R);
+            TILE8(tile1_q4_k, j, R);
           } else {
             TILE8(tile1_q6_k, j, R);
           }
