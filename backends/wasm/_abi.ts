@@ -27,38 +27,26 @@ export type KernelName = typeof KERNELS[number];
 /** A dispatchable kernel: `(argsPtr, ith, nth)`. */
 export type KernelFn = (args: number, ith: number, nth: number) => void;
 
+/**
+ * A load-time repacker: `numRows` rows of `blocksPerRow` GGML blocks at `src` into a quant
+ * plane at `qs` and a scale plane at `scales` (layouts in `_src/common.h`).
+ */
+export type RepackFn = (
+  src: number,
+  numRows: number,
+  blocksPerRow: number,
+  qs: number,
+  scales: number,
+) => void;
+
 /** What the module exports. */
 export type KernelExports = Record<KernelName, KernelFn> & {
   __stack_pointer: WebAssembly.Global;
   __heap_base: WebAssembly.Global;
-  repack_q8_0(
-    src: number,
-    numRows: number,
-    blocksPerRow: number,
-    qs: number,
-    scales: number,
-  ): void;
-  repack_q4_0(
-    src: number,
-    numRows: number,
-    blocksPerRow: number,
-    qs: number,
-    scales: number,
-  ): void;
-  repack_q4_k(
-    src: number,
-    numRows: number,
-    superblocksPerRow: number,
-    qs: number,
-    scales: number,
-  ): void;
-  repack_q6_k(
-    src: number,
-    numRows: number,
-    superblocksPerRow: number,
-    qs: number,
-    scales: number,
-  ): void;
+  repack_q8_0: RepackFn;
+  repack_q4_0: RepackFn;
+  repack_q4_k: RepackFn;
+  repack_q6_k: RepackFn;
   dequant_rows(desc: number, row0: number, numRows: number, dst: number): void;
   /** 1 when the relaxed int8 dot is exact for unsigned bytes above 127 (x86 AVX-VNNI). */
   probe_u8dot(): number;

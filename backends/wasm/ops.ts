@@ -101,7 +101,7 @@ export function createWasmOps(rt: WasmRuntime): Ops {
         const xq = rt.activationRegion(numRows * W.k * 1.5);
         const xd = xq + numRows * W.k, xs = xd + numRows * nb * 4, xs16 = xs + numRows * nb * 4;
         rt.args.begin().u32(X.ptr).u32(X.cols).u32(numRows).u32(W.k).u32(xq).u32(xd).u32(xs)
-          .u32(xs16).u32(1); // interleaved groups: the layout of the repacked weights
+          .u32(xs16);
         rt.run("k_quantize_q8", numRows * W.k * 4);
         rt.args.begin().u32(O.ptr).u32(O.cols).u32(xq).u32(xd).u32(xs).u32(xs16).u32(numRows)
           .u32(W.desc).u32(biasPtr).u32(rt.u8Dot ? 1 : 0);

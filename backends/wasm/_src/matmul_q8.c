@@ -6,8 +6,9 @@
  *
  * k_quantize_q8: x [rows, K] f32 → xq int8 [rows, K], xd f32 [rows, K/32] (the f16-rounded
  *   scales), xs int32 [rows, K/32] (each block's 8·Σq, for Q4_0's −8 offset), xs16 int32
- *   [rows, K/16] (Σq of each 16 values, for Q6_K's −32 offset; with `interleave`, a group's
- *   4 first halves, then its 4 second halves).
+ *   [rows, K/16] (Σq of each 16 values, for Q6_K's −32 offset). Whole groups of 4 blocks are
+ *   stored interleaved, as the repacked weights are (common.h), and their xs16 as the group's 4
+ *   first halves, then its 4 second halves.
  * k_matmul_q8: out [rows, N] ← dequant(xq) · Wᵀ for Q4_0, Q8_0, Q4_K, Q6_K weights (K-quant
  *   sub-blocks of 32 and 16 values line up with the activation blocks of 32, so each
  *   sub-block's integer sum is scaled by its own d_w · sc and d_x). Chunks split the weight
@@ -29,7 +30,6 @@ typedef struct {
   float* xd;
   int32_t* xs;
   int32_t* xs16;
-  uint32_t interleave; /* store whole groups of 4 blocks interleaved, as Q4_0 weights are */
 } QuantizeArgs;
 
 EXPORT(k_quantize_q8)
@@ -57,7 +57,7 @@ void k_quantize_q8(const QuantizeArgs* a, int ith, int nth) {
     v128_t q16c = wasm_i16x8_narrow_i32x4(q32[4], q32[5]), q16d = wasm_i16x8_narrow_i32x4(q32[6], q32[7]);
     v128_t lo = wasm_i8x16_narrow_i16x8(q16a, q16b), hi = wasm_i8x16_narrow_i16x8(q16c, q16d);
     int8_t* q = a->xq + (uint64_t)r * a->k + b * 32;
-    if (a->interleave && b / 4 * 4 + 4 <= nb) {
+    if (b / 4 * 4 + 4 <= nb) {
       /* word m of block b%4 goes to word 4m + b%4 of its group */
       int8_t* g = a->xq + (uint64_t)r * a->k + (b / 4) * 128 + 4 * (b % 4);
       wasm_v128_store32_lane(g + 0, lo, 0), wasm_v128_store32_lane(g + 16, lo, 1);
@@ -71,7 +71,7 @@ void k_quantize_q8(const QuantizeArgs* a, int ith, int nth) {
     int32_t s0 = hsum_i32(wasm_i32x4_add(wasm_i32x4_add(q32[0], q32[1]), wasm_i32x4_add(q32[2], q32[3])));
     int32_t s1 = hsum_i32(wasm_i32x4_add(wasm_i32x4_add(q32[4], q32[5]), wasm_i32x4_add(q32[6], q32[7])));
     a->xs[(uint64_t)r * nb + b] = 8 * (s0 + s1);
-    if (a->interleave && b / 4 * 4 + 4 <= nb) { /* a group's first halves, then its second */
+    if (b / 4 * 4 + 4 <= nb) { /* a group's first halves, then its second */
       a->xs16[(uint64_t)r * 2 * nb + 8 * (b / 4) + b % 4] = s0;
       a->xs16[(uint64_t)r * 2 * nb + 8 * (b / 4) + 4 + b % 4] = s1;
     } else {
@@ -123,6 +123,16 @@ INLINE v128_t dot2_u4(v128_t x0, v128_t u0, v128_t x1, v128_t u1) {
 INLINE v128_t dot_q4_0_block(const int8_t* x, v128_t lo, v128_t hi, int32_t xs8) {
   v128_t s = dot2_u4(wasm_v128_load(x), lo, wasm_v128_load(x + 16), hi);
   return wasm_i32x4_sub(s, wasm_i32x4_splat(xs8 >> 2)); /* 8·Σx over 4 lanes */
+}
+
+/*
+ * f[r] += float(acc[r]) · d_w · d_x[r] over the 4 blocks of group g (lanes = blocks) for R x
+ * rows: dw the weight row's 4 block scales, xd the tile's first x row's block scales.
+ */
+INLINE void scale_group(v128_t* f, const v128_t* acc, v128_t dw, const float* xd, uint32_t nb, uint32_t g, int R) {
+  for (int r = 0; r < R; r++) {
+    f[r] = MADD(wasm_f32x4_convert_i32x4(acc[r]), wasm_f32x4_mul(dw, wasm_v128_load(xd + r * nb + 4 * g)), f[r]);
+  }
 }
 
 /*
@@ -239,11 +249,7 @@ INLINE void tile1_q4_0(const MatmulQ8Args* a, uint32_t j, uint32_t r0, int R, fl
         acc0[r] = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(wasm_v128_load(xg + r * k + 64 + 16 * m), h0, acc0[r]);
       }
     }
-    v128_t dw0 = wasm_v128_load(d0 + 4 * g);
-    for (int r = 0; r < R; r++) {
-      v128_t dx = wasm_v128_load(xd + r * nb + 4 * g);
-      f0[r] = MADD(wasm_f32x4_convert_i32x4(acc0[r]), wasm_f32x4_mul(dw0, dx), f0[r]);
-    }
+    scale_group(f0, acc0, wasm_v128_load(d0 + 4 * g), xd, nb, g, R);
   }
   for (uint32_t b = ng * 4; b < nb; b++) {
     v128_t p0 = wasm_v128_load(q0 + 16 * b);
@@ -303,11 +309,7 @@ INLINE void tile1_q8_0(const MatmulQ8Args* a, uint32_t j, uint32_t r0, int R, fl
         acc0[r] = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(wasm_v128_load(xg + r * k + 16 * m), u, acc0[r]);
       }
     }
-    v128_t dw = wasm_v128_load(d0 + 4 * g);
-    for (int r = 0; r < R; r++) {
-      v128_t dx = wasm_v128_load(xd + r * nb + 4 * g);
-      f0[r] = MADD(wasm_f32x4_convert_i32x4(acc0[r]), wasm_f32x4_mul(dw, dx), f0[r]);
-    }
+    scale_group(f0, acc0, wasm_v128_load(d0 + 4 * g), xd, nb, g, R);
   }
   for (uint32_t b = ng * 4; b < nb; b++) {
     v128_t ua = wasm_v128_xor(wasm_v128_load(q0 + 32 * b), bias);
@@ -356,12 +358,8 @@ INLINE void tile2_q8_0(const MatmulQ8Args* a, uint32_t j, uint32_t j1, uint32_t 
         acc1[r] = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(xv, u1, acc1[r]);
       }
     }
-    v128_t dw0 = wasm_v128_load(d0 + 4 * g), dw1 = wasm_v128_load(d1 + 4 * g);
-    for (int r = 0; r < R; r++) {
-      v128_t dx = wasm_v128_load(xd + r * nb + 4 * g);
-      f0[r] = MADD(wasm_f32x4_convert_i32x4(acc0[r]), wasm_f32x4_mul(dw0, dx), f0[r]);
-      f1[r] = MADD(wasm_f32x4_convert_i32x4(acc1[r]), wasm_f32x4_mul(dw1, dx), f1[r]);
-    }
+    scale_group(f0, acc0, wasm_v128_load(d0 + 4 * g), xd, nb, g, R);
+    scale_group(f1, acc1, wasm_v128_load(d1 + 4 * g), xd, nb, g, R);
   }
   for (uint32_t b = ng * 4; b < nb; b++) {
     v128_t ua0 = wasm_v128_xor(wasm_v128_load(q0 + 32 * b), bias);
@@ -417,12 +415,8 @@ INLINE void tile2_q4_0(const MatmulQ8Args* a, uint32_t j, uint32_t j1, uint32_t 
         acc1[r] = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(xv, u1, acc1[r]);
       }
     }
-    v128_t dw0 = wasm_v128_load(d0 + 4 * g), dw1 = wasm_v128_load(d1 + 4 * g);
-    for (int r = 0; r < R; r++) {
-      v128_t dx = wasm_v128_load(xd + r * nb + 4 * g);
-      f0[r] = MADD(wasm_f32x4_convert_i32x4(acc0[r]), wasm_f32x4_mul(dw0, dx), f0[r]);
-      f1[r] = MADD(wasm_f32x4_convert_i32x4(acc1[r]), wasm_f32x4_mul(dw1, dx), f1[r]);
-    }
+    scale_group(f0, acc0, wasm_v128_load(d0 + 4 * g), xd, nb, g, R);
+    scale_group(f1, acc1, wasm_v128_load(d1 + 4 * g), xd, nb, g, R);
   }
   for (uint32_t b = ng * 4; b < nb; b++) {
     v128_t p0 = wasm_v128_load(q0 + 16 * b), p1 = wasm_v128_load(q1 + 16 * b);
