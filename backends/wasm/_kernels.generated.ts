@@ -2,7 +2,7 @@
 // Built by clang version 19.1.7 from backends/wasm/_src/.
 
 /** sha256 of the kernel sources and build flags. */
-export const SOURCE_HASH = "8314bb8f09cb088fc2316dc4f37cc5f9ff13cb91eee94a3fa6480bfda86256b7";
+export const SOURCE_HASH = "971ee065be32afd987f4550705e6400853474e2d76a2537f3af469e992146e57";
 /** The compiler that built the bytes below. */
 export const CLANG_VERSION = "clang version 19.1.7";
 /** sha256 of each build's wasm bytes. */

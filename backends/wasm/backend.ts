@@ -67,7 +67,6 @@ export interface WasmBackendOptions {
   readonly u8Dot?: "auto" | false;
 }
 
-/** GGML type ids as the kernels know them. */
 /**
  * Block dtypes repacked at load into a quant plane and a scale plane (see `_src/common.h`):
  * resident quant bytes per value, scale bytes per GGML block, values per GGML block.
@@ -86,6 +85,7 @@ const REPACKED: Partial<
   q6_k: { fn: "repack_q6_k", bytesPerValue: 0.75, scaleBytes: 64, blockValues: 256 },
 };
 
+/** GGML type ids as the kernels know them. */
 const GGML_ID: Readonly<Record<DType, number>> = {
   f32: 0,
   f16: 1,
@@ -247,7 +247,7 @@ export class WasmBackend implements Backend {
     let dataPtr: number, scalesPtr = 0, residentRowBytes = rowBytes;
     const repacked = REPACKED[info.dtype];
     if (repacked) {
-      // repack GGML blocks into a quant plane and an f32 scale plane, staged through memory
+      // repack GGML blocks into a quant plane and a scale plane, staged through memory
       residentRowBytes = k * repacked.bytesPerValue;
       dataPtr = heap.alloc(n * residentRowBytes, what);
       scalesPtr = heap.alloc((n * k / repacked.blockValues) * repacked.scaleBytes, what);

@@ -45,6 +45,15 @@ enum {
  * alone (see matmul_q8.c). Blocks after the last whole group stay as they are.
  * quad_transpose converts either way.
  */
+typedef struct {
+  uint32_t dtype;
+  uint32_t n;         /* rows (output features) */
+  uint32_t k;         /* values per row */
+  uint8_t* data;
+  float* scales;      /* repacked dtypes only */
+  uint32_t row_bytes; /* bytes of one row in `data` */
+} WeightDesc;
+
 /*
  * Q6_K rows are repacked at load too (repack_q6_k), into groups of 128 values that match
  * the interleaved activations: value vector v (0..7) of a group holds word v of its 4
@@ -80,15 +89,6 @@ INLINE void q6k_decode_half(const uint8_t* g, int h, v128_t m4, v128_t m30, v128
     u[m] = wasm_v128_or(lo, hi[m]);
   }
 }
-
-typedef struct {
-  uint32_t dtype;
-  uint32_t n;         /* rows (output features) */
-  uint32_t k;         /* values per row */
-  uint8_t* data;
-  float* scales;      /* repacked dtypes only */
-  uint32_t row_bytes; /* bytes of one row in `data` */
-} WeightDesc;
 
 /* ---- bit casts ---- */
 
