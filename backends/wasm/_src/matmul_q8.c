@@ -732,9 +732,12 @@ void k_matmul_q8(const MatmulQ8Args* a, int ith, int nth) {
       for (uint32_t r0 = 0; r0 < rows; r0 += 8) {
         int R = rows - r0 < 8 ? (int)(rows - r0) : 8;
         uint32_t jj = j;
-        if ((q4 || q8) && R <= (q4 ? 4 : 2)) {
-          /* rows jj and jj + half: each weight stream stays sequential (rows jj and jj + 1
-           * read together ran 4× slower from DRAM on the 1.1B shapes: the prefetcher lost them) */
+        if ((q4 || q8) && R <= 4) {
+          /* up to 4 x rows (decode of a few sequences): two weight rows at a time, 2R
+           * accumulator chains (Q8_0 at 3–4 rows, 135M shapes: 135–155 → 150–185 GFLOP/s
+           * on 2 threads against the 1 × R tile). Rows jj and jj + half: each weight stream
+           * stays sequential (rows jj and jj + 1 read together ran 4× slower from DRAM on
+           * the 1.1B shapes: the prefetcher lost them) */
           uint32_t half = (jb_end - j) / 2;
           for (; jj < j + half; jj++) {
             uint32_t j1 = jj + half;
