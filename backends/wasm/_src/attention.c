@@ -274,9 +274,7 @@ void k_attention(const AttnArgs* a, int ith, int nth) {
         if (cn >= 4) {
           v128_t mv4 = wasm_v128_load(s);
           for (jj = 4; jj + 4 <= cn; jj += 4) mv4 = wasm_f32x4_pmax(mv4, wasm_v128_load(s + jj));
-          mv4 = wasm_f32x4_pmax(mv4, wasm_i32x4_shuffle(mv4, mv4, 2, 3, 0, 1));
-          mv4 = wasm_f32x4_pmax(mv4, wasm_i32x4_shuffle(mv4, mv4, 1, 0, 3, 2));
-          float m4 = wasm_f32x4_extract_lane(mv4, 0);
+          float m4 = hmax(mv4);
           m = m4 > m ? m4 : m;
         }
         for (; jj < cn; jj++) m = s[jj] > m ? s[jj] : m;

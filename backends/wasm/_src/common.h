@@ -182,6 +182,13 @@ INLINE float hsum(v128_t v) {
   return wasm_f32x4_extract_lane(s, 0);
 }
 
+/* The largest of the 4 lanes (NaN if any lane is NaN). */
+INLINE float hmax(v128_t v) {
+  v = wasm_f32x4_max(v, wasm_i32x4_shuffle(v, v, 2, 3, 0, 1));
+  v = wasm_f32x4_max(v, wasm_i32x4_shuffle(v, v, 1, 0, 3, 2));
+  return wasm_f32x4_extract_lane(v, 0);
+}
+
 INLINE int32_t hsum_i32(v128_t v) {
   v128_t s = wasm_i32x4_add(v, wasm_i32x4_shuffle(v, v, 2, 3, 0, 1));
   s = wasm_i32x4_add(s, wasm_i32x4_shuffle(s, s, 1, 0, 3, 2));

@@ -44,9 +44,7 @@ void k_quantize_q8(const QuantizeArgs* a, int ith, int nth) {
       v[i] = wasm_v128_load(x + 4 * i);
       amax = wasm_f32x4_max(amax, wasm_f32x4_abs(v[i]));
     }
-    amax = wasm_f32x4_max(amax, wasm_i32x4_shuffle(amax, amax, 2, 3, 0, 1));
-    amax = wasm_f32x4_max(amax, wasm_i32x4_shuffle(amax, amax, 1, 0, 3, 2));
-    float d = wasm_f32x4_extract_lane(amax, 0) / 127.0f;
+    float d = hmax(amax) / 127.0f;
     float id = d != 0.0f ? 1.0f / d : 0.0f;
     v128_t idv = wasm_f32x4_splat(id);
     v128_t q32[8];
