@@ -41,6 +41,8 @@ const VARIANTS = {
   simd: [] as string[],
   relaxed: ["-mrelaxed-simd", "-DLOOM_RELAXED"],
 };
+/** Flags for the hand-written assembly (`*.relaxed.s`), relaxed build only. */
+const ASM_FLAGS = ["--target=wasm32", "-msimd128", "-mrelaxed-simd", "-mbulk-memory", "-matomics"];
 /** 64 KiB stack for the calling thread; workers get their own (see _threads.ts). */
 const LINK_FLAGS = [
   "-Wl,--no-entry",
@@ -63,7 +65,7 @@ async function sha256(bytes: Uint8Array | string): Promise<string> {
 async function sources(): Promise<{ name: string; text: string }[]> {
   const files: { name: string; text: string }[] = [];
   for await (const e of Deno.readDir(SRC)) {
-    if (e.isFile && /\.[ch]$/.test(e.name)) {
+    if (e.isFile && /\.[chs]$/.test(e.name)) {
       files.push({ name: e.name, text: await Deno.readTextFile(new URL(e.name, SRC)) });
     }
   }
@@ -71,7 +73,7 @@ async function sources(): Promise<{ name: string; text: string }[]> {
 }
 
 async function sourceHash(): Promise<string> {
-  const parts = [JSON.stringify({ COMMON_FLAGS, VARIANTS, LINK_FLAGS })];
+  const parts = [JSON.stringify({ COMMON_FLAGS, VARIANTS, ASM_FLAGS, LINK_FLAGS })];
   for (const f of await sources()) parts.push(`${f.name}\0${f.text}\0`);
   return await sha256(parts.join("\n"));
 }
@@ -103,10 +105,13 @@ async function compile(clang: string, variant: keyof typeof VARIANTS): Promise<U
   try {
     const objs: string[] = [];
     for (const f of await sources()) {
-      if (!f.name.endsWith(".c")) continue;
-      const obj = `${tmp}/${f.name.replace(/\.c$/, ".o")}`;
+      // `name.relaxed.s`: hand-written WebAssembly assembly, linked into the relaxed build only
+      const asm = f.name.endsWith(".relaxed.s");
+      if (!f.name.endsWith(".c") && !(asm && variant === "relaxed")) continue;
+      const obj = `${tmp}/${f.name.replace(/\.(c|s)$/, ".o")}`;
       const src = new URL(f.name, SRC).pathname;
-      await run(clang, [...COMMON_FLAGS, ...VARIANTS[variant], "-c", src, "-o", obj]);
+      const flags = asm ? ASM_FLAGS : [...COMMON_FLAGS, ...VARIANTS[variant]];
+      await run(clang, [...flags, "-c", src, "-o", obj]);
       objs.push(obj);
     }
     const wasm = `${tmp}/${variant}.wasm`;

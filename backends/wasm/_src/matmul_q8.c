@@ -431,6 +431,58 @@ INLINE void tile2_q4_0(const MatmulQ8Args* a, uint32_t j, uint32_t j1, uint32_t 
 }
 #endif
 
+#ifdef LOOM_RELAXED
+/* tile2x4.relaxed.s: two weight rows · 4 x rows over the whole groups (arguments there) */
+typedef void Tile2x4Groups(const void* q0, const void* q1, const float* d0, const float* d1,
+                           const int8_t* x, const int32_t* xs, const float* xd, uint32_t k,
+                           uint32_t rs, uint32_t ng, v128_t* out, uint32_t mask);
+extern Tile2x4Groups loom_q4_0_2x4, loom_q8_0_2x4;
+
+/*
+ * tile2_q4_0 / tile2_q8_0 at R = 4 (q8 selects), the whole groups in hand-written wasm and
+ * the blocks after them here: on the 1.1B shapes, one thread, Q4_0 at 128 rows 117–122 →
+ * 143–146 GFLOP/s against the 1 × 8 tile.
+ */
+INLINE void tile2x4(const MatmulQ8Args* a, uint32_t j, uint32_t j1, uint32_t r0, int q8, float res[8]) {
+  const WeightDesc* w = a->w;
+  uint32_t nb = w->k / 32, ng = nb / 4, k = w->k;
+  const uint8_t* q0 = w->data + (uint64_t)j * w->row_bytes;
+  const uint8_t* q1 = w->data + (uint64_t)j1 * w->row_bytes;
+  const float* d0 = w->scales + (uint64_t)j * nb;
+  const float* d1 = w->scales + (uint64_t)j1 * nb;
+  const int8_t* x = a->xq + (uint64_t)r0 * k;
+  const int32_t* xs = a->xs + (uint64_t)r0 * nb;
+  const float* xd = a->xd + (uint64_t)r0 * nb;
+  v128_t f[8];
+  if (q8) {
+    loom_q8_0_2x4(q0, q1, d0, d1, x, xs, xd, k, 4 * nb, ng, f, k_u8_bias);
+  } else {
+    loom_q4_0_2x4(q0, q1, d0, d1, x, xs, xd, k, 4 * nb, ng, f, k_nibble_mask);
+  }
+  v128_t mask = wasm_i8x16_splat((int8_t)k_nibble_mask), bias = wasm_i8x16_splat((int8_t)k_u8_bias);
+  for (uint32_t b = ng * 4; b < nb; b++) { /* blocks after the last whole group, stored plainly */
+    v128_t l0, h0, l1, h1;
+    if (q8) {
+      l0 = wasm_v128_xor(wasm_v128_load(q0 + 32 * b), bias), h0 = wasm_v128_xor(wasm_v128_load(q0 + 32 * b + 16), bias);
+      l1 = wasm_v128_xor(wasm_v128_load(q1 + 32 * b), bias), h1 = wasm_v128_xor(wasm_v128_load(q1 + 32 * b + 16), bias);
+    } else {
+      v128_t p0 = wasm_v128_load(q0 + 16 * b), p1 = wasm_v128_load(q1 + 16 * b);
+      l0 = wasm_v128_and(p0, mask), h0 = wasm_v128_and(wasm_u16x8_shr(p0, 4), mask);
+      l1 = wasm_v128_and(p1, mask), h1 = wasm_v128_and(wasm_u16x8_shr(p1, 4), mask);
+    }
+    for (int r = 0; r < 4; r++) {
+      const int8_t* xb = x + r * k + 32 * b;
+      int32_t s = xs[r * nb + b];
+      v128_t s0 = q8 ? dot_q8_0_block_u8(xb, l0, h0, s) : dot_q4_0_block(xb, l0, h0, s);
+      v128_t s1 = q8 ? dot_q8_0_block_u8(xb, l1, h1, s) : dot_q4_0_block(xb, l1, h1, s);
+      f[r] = MADD(wasm_f32x4_convert_i32x4(s0), wasm_f32x4_splat(d0[b] * xd[r * nb + b]), f[r]);
+      f[4 + r] = MADD(wasm_f32x4_convert_i32x4(s1), wasm_f32x4_splat(d1[b] * xd[r * nb + b]), f[4 + r]);
+    }
+  }
+  for (int r = 0; r < 8; r++) res[r] = hsum(f[r]);
+}
+#endif
+
 /*
  * The int8 dot-product ceiling (bench:kernels, relaxed build): `iters` rounds of 12
  * independent relaxed dots of 16 bytes on registers only, no loads; out[ith] gets a checksum
@@ -693,13 +745,13 @@ INLINE float row1_q4_0(const MatmulQ8Args* a, uint32_t j) {
 #define JB 32
 #endif
 
-/* fn(a, jj, j1, r0, R, res8) for weight rows jj and j1 with R ≤ 4 a compile-time constant */
-#define TILE2(fn, R)                              \
+/* fn(a, jj, j1, s0, R, res8) for weight rows jj and j1 with R ≤ 4 a compile-time constant */
+#define TILE2(fn, R, s0)                          \
   switch (R) {                                    \
-    case 4: fn(a, jj, j1, r0, 4, res8); break;    \
-    case 3: fn(a, jj, j1, r0, 3, res8); break;    \
-    case 2: fn(a, jj, j1, r0, 2, res8); break;    \
-    default: fn(a, jj, j1, r0, 1, res8); break;   \
+    case 4: fn(a, jj, j1, s0, 4, res8); break;    \
+    case 3: fn(a, jj, j1, s0, 3, res8); break;    \
+    case 2: fn(a, jj, j1, s0, 2, res8); break;    \
+    default: fn(a, jj, j1, s0, 1, res8); break;   \
   }
 
 /* out[r0 + r][col] ← res[r] (+ bias[col]) for the R x rows of a tile */
@@ -730,22 +782,26 @@ void k_matmul_q8(const MatmulQ8Args* a, int ith, int nth) {
       for (uint32_t r0 = 0; r0 < rows; r0 += 8) {
         int R = rows - r0 < 8 ? (int)(rows - r0) : 8;
         uint32_t jj = j;
-        if ((q4 || q8) && R <= 4) {
-          /* up to 4 x rows (decode of a few sequences): two weight rows at a time, 2R
-           * accumulator chains (Q8_0 at 3–4 rows, 135M shapes: 135–155 → 150–185 GFLOP/s
-           * on 2 threads against the 1 × R tile). Rows jj and jj + half: each weight stream
-           * stays sequential (rows jj and jj + 1 read together ran 4× slower from DRAM on
-           * the 1.1B shapes: the prefetcher lost them) */
+        if (q4 || q8) {
+          /* two weight rows · 4 x rows at a time (tile2x4; fewer x rows: tile2_*), each x
+           * vector serving both weight rows. Rows jj and jj + half: each weight stream stays
+           * sequential (rows jj and jj + 1 read together ran 4× slower from DRAM on the
+           * 1.1B shapes: the prefetcher lost them). An odd last row takes the 1 × R tile. */
           uint32_t half = (jb_end - j) / 2;
           for (; jj < j + half; jj++) {
             uint32_t j1 = jj + half;
-            if (q4) {
-              TILE2(tile2_q4_0, R);
-            } else {
-              TILE2(tile2_q8_0, R);
+            for (uint32_t s0 = r0; s0 < r0 + (uint32_t)R; s0 += 4) {
+              int S = r0 + R - s0 < 4 ? (int)(r0 + R - s0) : 4;
+              if (S == 4) {
+                tile2x4(a, jj, j1, s0, q8, res8);
+              } else if (q4) {
+                TILE2(tile2_q4_0, S, s0);
+              } else {
+                TILE2(tile2_q8_0, S, s0);
+              }
+              store_column(a, s0, S, jj, res8);
+              store_column(a, s0, S, j1, res8 + 4);
             }
-            store_column(a, r0, R, jj, res8);
-            store_column(a, r0, R, j1, res8 + 4);
           }
           jj += half;
         }

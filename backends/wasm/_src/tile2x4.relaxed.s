@@ -1,0 +1,270 @@
+# Hand-written WebAssembly (relaxed SIMD) for the inner loops of Loom's Q4_0 and Q8_0 GEMM:
+# two weight rows · four activation rows over the whole groups of 4 blocks (layouts in
+# common.h; the C around them is tile2x4_* in matmul_q8.c). Written in assembly because the
+# order of the instructions is the point. clang's register stackifier nests each accumulator
+# chain into one expression, which loads every activation vector of a step before its first
+# dot product; V8 keeps the wasm order, then holds more vectors than x86's 16 registers and
+# spills accumulators. Here each step decodes the two weight vectors and streams the four x
+# rows through 8 or 16 dots with one x vector live: 8 accumulators, the raw and decoded
+# weight vectors, the x vector and a mask, 14 registers or fewer.
+#
+# void loom_q4_0_2x4(q0, q1, d0, d1, x, xs, xd, k, rs, ng, out, mask)
+# void loom_q8_0_2x4(q0, q1, d0, d1, x, xs, xd, k, rs, ng, out, bias)
+#   q0, q1   the two weight rows' quant planes          d0, d1  their scale planes (f32)
+#   x        row 0 of the int8 activations (rows k bytes apart)
+#   xs, xd   row 0 of 8·Σx (i32) and the scales (f32) of each block, rows rs bytes apart
+#   ng       whole groups of 4 blocks
+#   out      8 f32x4 partial sums: row 0's against x rows 0..3, then row 1's
+#   mask     0x0f (Q4_0);  bias  0x80 (Q8_0, which makes the weights unsigned bytes)
+#            A runtime byte, not a constant, so that V8 keeps the splat in a register.
+# The int32 lanes start at the offset correction of their block (Q4_0: −8·Σx for the nibbles'
+# −8; Q8_0: −128·Σx for the bias); after a group lane b holds block b's sum, scaled by
+# d_w · d_x into the f32 sums.
+#
+# Locals: 0 q0, 1 q1, 2 d0, 3 d1, 4 x0, 5 xs0, 6 xd0, 7 k, 8 rs, 9 ng, 10 out, 11 mask byte,
+# 12–14 x1..x3, 15–17 xs1..xs3, 18–20 xd1..xd3 (i32); 21–24 row 0's int sums, 25–28 row 1's,
+# 29–32 row 0's f32 sums, 33–36 row 1's, 37 mask, 38 p0, 39 p1, 40 u0, 41 u1, 42 x (v128).
+
+	.text
+
+# x vector at \xp + \off against both decoded weight vectors: \a += x·u0, \b += x·u1
+.macro DOT2 xp, off, a, b
+	local.get	\xp
+	v128.load	\off:p2align=0
+	local.tee	42
+	local.get	40
+	local.get	\a
+	i32x4.relaxed_dot_i8x16_i7x16_add_s
+	local.set	\a
+	local.get	42
+	local.get	41
+	local.get	\b
+	i32x4.relaxed_dot_i8x16_i7x16_add_s
+	local.set	\b
+.endm
+
+# the x vectors at \off of the four rows through both rows' dots
+.macro DOTS off
+	DOT2	4, \off, 21, 25
+	DOT2	12, \off, 22, 26
+	DOT2	13, \off, 23, 27
+	DOT2	14, \off, 24, 28
+.endm
+
+# p0, p1 ← the weight vectors at \off
+.macro LOADW off
+	local.get	0
+	v128.load	\off:p2align=0
+	local.set	38
+	local.get	1
+	v128.load	\off:p2align=0
+	local.set	39
+.endm
+
+# u0, u1 ← p0, p1 \op mask (Q4_0's low nibbles: v128.and; Q8_0's unsigned bytes: v128.xor)
+.macro DECODE op
+	local.get	38
+	local.get	37
+	\op
+	local.set	40
+	local.get	39
+	local.get	37
+	\op
+	local.set	41
+.endm
+
+# u0, u1 ← the high nibbles of p0, p1
+.macro DECODE_HI
+	local.get	38
+	i32.const	4
+	i16x8.shr_u
+	local.get	37
+	v128.and
+	local.set	40
+	local.get	39
+	i32.const	4
+	i16x8.shr_u
+	local.get	37
+	v128.and
+	local.set	41
+.endm
+
+# one of Q4_0's 4 steps of a group: weight vector \lo of both rows; x at \lo (the low
+# nibbles' values) and \hi = \lo + 64 (the high nibbles')
+.macro STEP_Q4 lo, hi
+	LOADW	\lo
+	DECODE	v128.and
+	DOTS	\lo
+	DECODE_HI
+	DOTS	\hi
+.endm
+
+# one of Q8_0's 8 steps of a group: weight vector \off of both rows and x at \off
+.macro STEP_Q8 off
+	LOADW	\off
+	DECODE	v128.xor
+	DOTS	\off
+.endm
+
+# both rows' int sums against x row r start at −(xs_r << \shift): \a = \b
+.macro INIT xs, a, b, shift
+	local.get	\xs
+	v128.load	0:p2align=0
+	.if	\shift
+	i32.const	\shift
+	i32x4.shl
+	.endif
+	i32x4.neg
+	local.tee	\a
+	local.set	\b
+.endm
+
+# \f0 += f32(\a) · d0 · xd_r, \f1 += f32(\b) · d1 · xd_r (d0, d1 in locals 38, 39)
+.macro SCALE xd, a, b, f0, f1
+	local.get	\xd
+	v128.load	0:p2align=0
+	local.set	42
+	local.get	\a
+	f32x4.convert_i32x4_s
+	local.get	38
+	local.get	42
+	f32x4.mul
+	local.get	\f0
+	f32x4.relaxed_madd
+	local.set	\f0
+	local.get	\b
+	f32x4.convert_i32x4_s
+	local.get	39
+	local.get	42
+	f32x4.mul
+	local.get	\f1
+	f32x4.relaxed_madd
+	local.set	\f1
+.endm
+
+# local \p += \n
+.macro ADVANCE p, n
+	local.get	\p
+	i32.const	\n
+	i32.add
+	local.set	\p
+.endm
+
+# local \dst = local \src + local \step
+.macro NEXTROW dst, src, step
+	local.get	\src
+	local.get	\step
+	i32.add
+	local.set	\dst
+.endm
+
+# out + \off ← local \v
+.macro STORE off, v
+	local.get	10
+	local.get	\v
+	v128.store	\off:p2align=0
+.endm
+
+# the mask splat, the row pointers; then `block; loop` around a group, ng > 0
+.macro PROLOGUE
+	.local	i32, i32, i32, i32, i32, i32, i32, i32, i32, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128
+	local.get	11
+	i8x16.splat
+	local.set	37
+	NEXTROW	12, 4, 7
+	NEXTROW	13, 12, 7
+	NEXTROW	14, 13, 7
+	NEXTROW	15, 5, 8
+	NEXTROW	16, 15, 8
+	NEXTROW	17, 16, 8
+	NEXTROW	18, 6, 8
+	NEXTROW	19, 18, 8
+	NEXTROW	20, 19, 8
+	block
+	local.get	9
+	i32.eqz
+	br_if	0
+	loop
+.endm
+
+# the group's scaling into the f32 sums, the pointers to the next group (\qstep bytes of
+# weights), the loop's end and the stores of the sums
+.macro EPILOGUE qstep
+	local.get	2
+	v128.load	0:p2align=0
+	local.set	38
+	local.get	3
+	v128.load	0:p2align=0
+	local.set	39
+	SCALE	6, 21, 25, 29, 33
+	SCALE	18, 22, 26, 30, 34
+	SCALE	19, 23, 27, 31, 35
+	SCALE	20, 24, 28, 32, 36
+	ADVANCE	0, \qstep
+	ADVANCE	1, \qstep
+	ADVANCE	2, 16
+	ADVANCE	3, 16
+	ADVANCE	4, 128
+	ADVANCE	12, 128
+	ADVANCE	13, 128
+	ADVANCE	14, 128
+	ADVANCE	5, 16
+	ADVANCE	15, 16
+	ADVANCE	16, 16
+	ADVANCE	17, 16
+	ADVANCE	6, 16
+	ADVANCE	18, 16
+	ADVANCE	19, 16
+	ADVANCE	20, 16
+	local.get	9
+	i32.const	-1
+	i32.add
+	local.tee	9
+	br_if	0
+	end_loop
+	end_block
+	STORE	0, 29
+	STORE	16, 30
+	STORE	32, 31
+	STORE	48, 32
+	STORE	64, 33
+	STORE	80, 34
+	STORE	96, 35
+	STORE	112, 36
+.endm
+
+	.globl	loom_q4_0_2x4
+	.type	loom_q4_0_2x4,@function
+loom_q4_0_2x4:
+	.functype	loom_q4_0_2x4 (i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32) -> ()
+	PROLOGUE
+	INIT	5, 21, 25, 0
+	INIT	15, 22, 26, 0
+	INIT	16, 23, 27, 0
+	INIT	17, 24, 28, 0
+	STEP_Q4	0, 64
+	STEP_Q4	16, 80
+	STEP_Q4	32, 96
+	STEP_Q4	48, 112
+	EPILOGUE	64
+	end_function
+
+	.globl	loom_q8_0_2x4
+	.type	loom_q8_0_2x4,@function
+loom_q8_0_2x4:
+	.functype	loom_q8_0_2x4 (i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32) -> ()
+	PROLOGUE
+	INIT	5, 21, 25, 4
+	INIT	15, 22, 26, 4
+	INIT	16, 23, 27, 4
+	INIT	17, 24, 28, 4
+	STEP_Q8	0
+	STEP_Q8	16
+	STEP_Q8	32
+	STEP_Q8	48
+	STEP_Q8	64
+	STEP_Q8	80
+	STEP_Q8	96
+	STEP_Q8	112
+	EPILOGUE	128
+	end_function
