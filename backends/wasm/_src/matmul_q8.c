@@ -728,6 +728,37 @@ INLINE float row1_q4_0(const MatmulQ8Args* a, uint32_t j) {
 }
 #endif
 
+#ifdef LOOM_RELAXED
+/* int8_tiles.relaxed.s: four Q4_0 weight rows · one x row over the whole groups */
+extern void loom_q4_0_4x1(const uint8_t* q0, uint32_t qs, const float* d0, uint32_t ds, const int8_t* x,
+                          const int32_t* xs, const float* xd, uint32_t ng, v128_t* out, uint32_t mask);
+
+/*
+ * Q4_0 weight rows j, j + q, j + 2q, j + 3q · the one x row (batch-1 decode): the whole
+ * groups in loom_q4_0_4x1, the blocks after them here, like row1_q4_0.
+ */
+INLINE void rows4_q4_0(const MatmulQ8Args* a, uint32_t j, uint32_t q, float res[4]) {
+  const WeightDesc* w = a->w;
+  uint32_t nb = w->k / 32, ng = nb / 4;
+  const uint8_t* q0 = w->data + (uint64_t)j * w->row_bytes;
+  const float* d0 = w->scales + (uint64_t)j * nb;
+  v128_t f[4];
+  loom_q4_0_4x1(q0, q * w->row_bytes, d0, q * nb * 4, a->xq, a->xs, a->xd, ng, f, k_nibble_mask);
+  v128_t mask = wasm_i8x16_splat((int8_t)k_nibble_mask);
+  for (int i = 0; i < 4; i++) {
+    const uint8_t* qi = q0 + (uint64_t)i * q * w->row_bytes;
+    const float* di = d0 + (uint64_t)i * q * nb;
+    for (uint32_t b = ng * 4; b < nb; b++) { /* blocks after the last whole group */
+      v128_t p = wasm_v128_load(qi + 16 * b);
+      v128_t s = dot_q4_0_block(a->xq + 32 * b, wasm_v128_and(p, mask),
+                                wasm_v128_and(wasm_u16x8_shr(p, 4), mask), a->xs[b]);
+      f[i] = MADD(wasm_f32x4_convert_i32x4(s), wasm_f32x4_splat(di[b] * a->xd[b]), f[i]);
+    }
+    res[i] = hsum(f[i]);
+  }
+}
+#endif
+
 /* fn(a, row, r0, R, res8) with R a compile-time constant, so the row loops unroll */
 #define TILE8(fn, row, R)                         \
   switch (R) {                                    \
@@ -769,7 +800,13 @@ void k_matmul_q8(const MatmulQ8Args* a, int ith, int nth) {
   uint32_t j = j_lo;
 #ifdef LOOM_RELAXED
   if (a->w->dtype == DT_Q4_0 && rows == 1) {
-    for (; j < j_hi; j++) a->out[j] = row1_q4_0(a, j) + (a->bias ? a->bias[j] : 0.0f);
+    /* four weight streams a quarter of the share apart, then any rows left one at a time */
+    uint32_t q = (j_hi - j) / 4;
+    for (uint32_t i = 0; i < q; i++) {
+      rows4_q4_0(a, j + i, q, res);
+      for (int r = 0; r < 4; r++) store_column(a, 0, 1, j + i + r * q, res + r);
+    }
+    for (j += 4 * q; j < j_hi; j++) a->out[j] = row1_q4_0(a, j) + (a->bias ? a->bias[j] : 0.0f);
   }
   int q4 = a->w->dtype == DT_Q4_0 && rows >= 2, q8 = a->w->dtype == DT_Q8_0 && a->u8dot;
   int q6 = a->w->dtype == DT_Q6_K, qk = a->w->dtype == DT_Q4_K;

@@ -1,6 +1,7 @@
-# Hand-written WebAssembly (relaxed SIMD) for the inner loops of Loom's Q4_0 and Q8_0 GEMM:
+# Hand-written WebAssembly (relaxed SIMD) for the inner loops of Loom's Q4_0 and Q8_0 GEMM
+# (batch-1 Q4_0 decode: loom_q4_0_4x1 at the end). First loom_q4_0_2x4 and loom_q8_0_2x4:
 # two weight rows · four activation rows over the whole groups of 4 blocks (layouts in
-# common.h; the C around them is tile2x4_* in matmul_q8.c). Written in assembly because the
+# common.h; the C around them is tile2x4 and rows4_q4_0 in matmul_q8.c). Written in assembly because the
 # order of the instructions is the point. clang's register stackifier nests each accumulator
 # chain into one expression, which loads every activation vector of a step before its first
 # dot product; V8 keeps the wasm order, then holds more vectors than x86's 16 registers and
@@ -267,4 +268,142 @@ loom_q8_0_2x4:
 	STEP_Q8	96
 	STEP_Q8	112
 	EPILOGUE	128
+	end_function
+
+# ---------------------------------------------------------------------------------------
+# void loom_q4_0_4x1(q0, qs, d0, ds, x, xs, xd, ng, out, mask)
+#   Four Q4_0 weight rows · one activation row (batch-1 decode), over the whole groups:
+#   rows q0, q0 + qs, q0 + 2qs, q0 + 3qs (far apart, so that each is a sequential stream for
+#   the prefetcher) and their scale rows d0 + i·ds. Each step loads the x vectors of both
+#   nibble halves once for the four rows; low and high halves accumulate apart (8 chains,
+#   each waiting on one dot a step). out: 4 f32x4 partial sums.
+# Locals: 0 q0, 1 qs, 2 d0, 3 ds, 4 x, 5 xs, 6 xd, 7 ng, 8 out, 9 mask byte, 10–12 q1..q3,
+# 13–15 d1..d3 (i32); 16–19 low-half sums, 20–23 high-half sums, 24–27 f32 sums, 28 mask,
+# 29 x low, 30 x high, 31 p, 32 x scale (v128).
+
+# row \q's weight vector \off: \lo += xlo·(p & mask), \hi += xhi·(p >> 4 & mask)
+.macro ROW1 q, off, lo, hi
+	local.get	\q
+	v128.load	\off:p2align=0
+	local.set	31
+	local.get	29
+	local.get	31
+	local.get	28
+	v128.and
+	local.get	\lo
+	i32x4.relaxed_dot_i8x16_i7x16_add_s
+	local.set	\lo
+	local.get	30
+	local.get	31
+	i32.const	4
+	i16x8.shr_u
+	local.get	28
+	v128.and
+	local.get	\hi
+	i32x4.relaxed_dot_i8x16_i7x16_add_s
+	local.set	\hi
+.endm
+
+# step \lo of a group: x at \lo and \hi = \lo + 64, the four rows' weight vector \lo
+.macro STEP_4X1 lo, hi
+	local.get	4
+	v128.load	\lo:p2align=0
+	local.set	29
+	local.get	4
+	v128.load	\hi:p2align=0
+	local.set	30
+	ROW1	0, \lo, 16, 20
+	ROW1	10, \lo, 17, 21
+	ROW1	11, \lo, 18, 22
+	ROW1	12, \lo, 19, 23
+.endm
+
+# \f += f32(\lo + \hi) · d_row · xd (x scale in local 32); the sums restart: \lo ← −8·Σx
+# of the next group is set by INIT_4X1, \hi ← 0 here
+.macro SCALE1 d, lo, hi, f
+	local.get	\lo
+	local.get	\hi
+	i32x4.add
+	f32x4.convert_i32x4_s
+	local.get	\d
+	v128.load	0:p2align=0
+	local.get	32
+	f32x4.mul
+	local.get	\f
+	f32x4.relaxed_madd
+	local.set	\f
+.endm
+
+	.globl	loom_q4_0_4x1
+	.type	loom_q4_0_4x1,@function
+loom_q4_0_4x1:
+	.functype	loom_q4_0_4x1 (i32, i32, i32, i32, i32, i32, i32, i32, i32, i32) -> ()
+	.local	i32, i32, i32, i32, i32, i32, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128
+	local.get	9
+	i8x16.splat
+	local.set	28
+	NEXTROW	10, 0, 1
+	NEXTROW	11, 10, 1
+	NEXTROW	12, 11, 1
+	NEXTROW	13, 2, 3
+	NEXTROW	14, 13, 3
+	NEXTROW	15, 14, 3
+	block
+	local.get	7
+	i32.eqz
+	br_if	0
+	loop
+	local.get	5
+	v128.load	0:p2align=0
+	i32x4.neg
+	local.tee	16
+	local.tee	17
+	local.tee	18
+	local.set	19
+	v128.const	0, 0, 0, 0
+	local.tee	20
+	local.tee	21
+	local.tee	22
+	local.set	23
+	STEP_4X1	0, 64
+	STEP_4X1	16, 80
+	STEP_4X1	32, 96
+	STEP_4X1	48, 112
+	local.get	6
+	v128.load	0:p2align=0
+	local.set	32
+	SCALE1	2, 16, 20, 24
+	SCALE1	13, 17, 21, 25
+	SCALE1	14, 18, 22, 26
+	SCALE1	15, 19, 23, 27
+	ADVANCE	0, 64
+	ADVANCE	10, 64
+	ADVANCE	11, 64
+	ADVANCE	12, 64
+	ADVANCE	2, 16
+	ADVANCE	13, 16
+	ADVANCE	14, 16
+	ADVANCE	15, 16
+	ADVANCE	4, 128
+	ADVANCE	5, 16
+	ADVANCE	6, 16
+	local.get	7
+	i32.const	-1
+	i32.add
+	local.tee	7
+	br_if	0
+	end_loop
+	end_block
+	local.get	8
+	local.get	24
+	v128.store	0:p2align=0
+	local.get	8
+	local.get	25
+	v128.store	16:p2align=0
+	local.get	8
+	local.get	26
+	v128.store	32:p2align=0
+	local.get	8
+	local.get	27
+	v128.store	48:p2align=0
 	end_function
