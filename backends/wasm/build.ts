@@ -1,7 +1,8 @@
 /**
  * Builds the WASM kernels: compiles `_src/*.c` with clang ≥ 19 for wasm32 twice (SIMD128,
- * and SIMD128 + relaxed SIMD) and writes `_kernels.generated.ts`, which holds both modules
- * in base64 with the sha256 of the sources and flags they came from.
+ * and SIMD128 + relaxed SIMD; the hand-written assembly `_src/*.relaxed.s` is linked into the
+ * relaxed build only) and writes `_kernels.generated.ts`, which holds both modules in base64
+ * with the sha256 of the sources and flags they came from.
  *
  * ```sh
  * deno run -A backends/wasm/build.ts          # rebuild (needs clang ≥ 19 and wasm-ld)
