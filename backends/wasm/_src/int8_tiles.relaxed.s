@@ -1,5 +1,6 @@
-# Hand-written WebAssembly (relaxed SIMD) for the inner loops of Loom's Q4_0 and Q8_0 GEMM
-# (batch-1 Q4_0 decode: loom_q4_0_4x1 at the end). First loom_q4_0_2x4 and loom_q8_0_2x4:
+# Hand-written WebAssembly (relaxed SIMD) for the inner loops of Loom's Q4_0, Q8_0 and Q4_K
+# GEMM (loom_q4_k_2x4 further down; batch-1 Q4_0 decode: loom_q4_0_4x1 at the end). First
+# loom_q4_0_2x4 and loom_q8_0_2x4:
 # two weight rows · four activation rows over the whole groups of 4 blocks (layouts in
 # common.h; the C around them is tile2x4 and rows4_q4_0 in matmul_q8.c). Written in assembly because the
 # order of the instructions is the point. clang's register stackifier nests each accumulator
@@ -24,7 +25,8 @@
 #
 # Locals: 0 q0, 1 q1, 2 d0, 3 d1, 4 x0, 5 xs0, 6 xd0, 7 k, 8 rs, 9 ng, 10 out, 11 mask byte,
 # 12–14 x1..x3, 15–17 xs1..xs3, 18–20 xd1..xd3 (i32); 21–24 row 0's int sums, 25–28 row 1's,
-# 29–32 row 0's f32 sums, 33–36 row 1's, 37 mask, 38 p0, 39 p1, 40 u0, 41 u1, 42 x (v128).
+# 29–32 row 0's f32 sums, 33–36 row 1's, 37 mask, 38 p0, 39 p1, 40 u0, 41 u1, 42 x, 43 (Q4_K's Σx)
+# (v128).
 
 	.text
 
@@ -168,7 +170,7 @@
 
 # the mask splat, the row pointers; then `block; loop` around a group, ng > 0
 .macro PROLOGUE
-	.local	i32, i32, i32, i32, i32, i32, i32, i32, i32, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128
+	.local	i32, i32, i32, i32, i32, i32, i32, i32, i32, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128
 	local.get	11
 	i8x16.splat
 	local.set	37
@@ -217,6 +219,11 @@
 	ADVANCE	18, 16
 	ADVANCE	19, 16
 	ADVANCE	20, 16
+	LOOP_END
+.endm
+
+# ng −= 1 and loop while groups are left; then the stores of the sums
+.macro LOOP_END
 	local.get	9
 	i32.const	-1
 	i32.add
@@ -268,6 +275,128 @@ loom_q8_0_2x4:
 	STEP_Q8	96
 	STEP_Q8	112
 	EPILOGUE	128
+	end_function
+
+
+# ---------------------------------------------------------------------------------------
+# void loom_q4_k_2x4(q0, q1, s0, s1, x, xs, xd, k, rs, nsb, out, mask)
+#   Q4_K (repacked: Q4_0's nibble layout; per superblock of 256 values, 24 bytes at s0 / s1:
+#   f32 d, f32 dmin, 8 scale bytes, 8 min bytes) · 4 activation rows over nsb superblocks of
+#   2 groups each. The steps are Q4_0's with the sums starting at 0; a group's epilogue scales
+#   lane b by d·sc_b · d_x and subtracts dmin·m_b · d_x · Σx_b (Σx = xs >> 3).
+
+# one Q4_K step: weight vector at \w of both rows; x at \lo and \hi
+.macro STEP_Q4K w, lo, hi
+	LOADW	\w
+	DECODE	v128.and
+	DOTS	\lo
+	DECODE_HI
+	DOTS	\hi
+.endm
+
+# local \dst ← f32 at \p + \d (splat) · the 4 bytes at \p + \b as f32
+.macro SCALE_BYTES p, d, b, dst
+	local.get	\p
+	v128.load32_splat	\d:p2align=0
+	local.get	\p
+	v128.load32_zero	\b:p2align=0
+	i16x8.extend_low_i8x16_u
+	i32x4.extend_low_i16x8_u
+	f32x4.convert_i32x4_u
+	f32x4.mul
+	local.set	\dst
+.endm
+
+# x row r's scaling at group offset \o (xs/xd): \f0 ← −(Σx · dmin·m · d_x) + (f32(\a) · d·sc ·
+# d_x + \f0), \f1 likewise from \b; d·sc in locals 38 / 39, dmin·m in 40 / 41
+.macro SCALE_K xs, xd, o, a, b, f0, f1
+	local.get	\xd
+	v128.load	\o:p2align=0
+	local.set	42
+	local.get	\xs
+	v128.load	\o:p2align=0
+	i32.const	3
+	i32x4.shr_s
+	f32x4.convert_i32x4_s
+	local.set	43
+	local.get	43
+	local.get	40
+	local.get	42
+	f32x4.mul
+	local.get	\a
+	f32x4.convert_i32x4_s
+	local.get	38
+	local.get	42
+	f32x4.mul
+	local.get	\f0
+	f32x4.relaxed_madd
+	f32x4.relaxed_nmadd
+	local.set	\f0
+	local.get	43
+	local.get	41
+	local.get	42
+	f32x4.mul
+	local.get	\b
+	f32x4.convert_i32x4_s
+	local.get	39
+	local.get	42
+	f32x4.mul
+	local.get	\f1
+	f32x4.relaxed_madd
+	f32x4.relaxed_nmadd
+	local.set	\f1
+.endm
+
+# one group: weights at \w0.. (+16 per step), x at \x0 / \x0 + 64, scale bytes \sc / \mn,
+# xs / xd at \o
+.macro GROUP_K w0, w1, w2, w3, l0, l1, l2, l3, h0, h1, h2, h3, sc, mn, o
+	v128.const	0, 0, 0, 0
+	local.tee	21
+	local.tee	22
+	local.tee	23
+	local.tee	24
+	local.tee	25
+	local.tee	26
+	local.tee	27
+	local.set	28
+	STEP_Q4K	\w0, \l0, \h0
+	STEP_Q4K	\w1, \l1, \h1
+	STEP_Q4K	\w2, \l2, \h2
+	STEP_Q4K	\w3, \l3, \h3
+	SCALE_BYTES	2, 0, \sc, 38
+	SCALE_BYTES	3, 0, \sc, 39
+	SCALE_BYTES	2, 4, \mn, 40
+	SCALE_BYTES	3, 4, \mn, 41
+	SCALE_K	5, 6, \o, 21, 25, 29, 33
+	SCALE_K	15, 18, \o, 22, 26, 30, 34
+	SCALE_K	16, 19, \o, 23, 27, 31, 35
+	SCALE_K	17, 20, \o, 24, 28, 32, 36
+.endm
+
+	.globl	loom_q4_k_2x4
+	.type	loom_q4_k_2x4,@function
+loom_q4_k_2x4:
+	.functype	loom_q4_k_2x4 (i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32) -> ()
+	PROLOGUE
+	GROUP_K	0, 16, 32, 48, 0, 16, 32, 48, 64, 80, 96, 112, 8, 16, 0
+	GROUP_K	64, 80, 96, 112, 128, 144, 160, 176, 192, 208, 224, 240, 12, 20, 16
+	ADVANCE	0, 128
+	ADVANCE	1, 128
+	ADVANCE	2, 24
+	ADVANCE	3, 24
+	ADVANCE	4, 256
+	ADVANCE	12, 256
+	ADVANCE	13, 256
+	ADVANCE	14, 256
+	ADVANCE	5, 32
+	ADVANCE	15, 32
+	ADVANCE	16, 32
+	ADVANCE	17, 32
+	ADVANCE	6, 32
+	ADVANCE	18, 32
+	ADVANCE	19, 32
+	ADVANCE	20, 32
+	LOOP_END
 	end_function
 
 # ---------------------------------------------------------------------------------------

@@ -436,16 +436,28 @@ INLINE void tile2_q4_0(const MatmulQ8Args* a, uint32_t j, uint32_t j1, uint32_t 
 typedef void Tile2x4Groups(const void* q0, const void* q1, const float* d0, const float* d1,
                            const int8_t* x, const int32_t* xs, const float* xd, uint32_t k,
                            uint32_t rs, uint32_t ng, v128_t* out, uint32_t mask);
-extern Tile2x4Groups loom_q4_0_2x4, loom_q8_0_2x4;
+extern Tile2x4Groups loom_q4_0_2x4, loom_q8_0_2x4, loom_q4_k_2x4;
 
 /*
- * tile2_q4_0 / tile2_q8_0 at R = 4 (q8 selects), the whole groups in hand-written wasm and
- * the blocks after them here: on the 1.1B shapes, one thread, Q4_0 at 128 rows 117–122 →
- * 143–146 GFLOP/s against the 1 × 8 tile.
+ * Two weight rows · 4 x rows (Q4_0, Q8_0 where q8, or Q4_K by the weight's dtype), the whole
+ * groups in hand-written wasm and the blocks after them here. 1.1B shapes against the C tile
+ * of 1 × 8 rows: Q4_0 at 128 rows, one thread, 117–122 → 143–146 GFLOP/s; Q4_K, two threads,
+ * 183–188 → 249–256.
  */
 INLINE void tile2x4(const MatmulQ8Args* a, uint32_t j, uint32_t j1, uint32_t r0, int q8, float res[8]) {
   const WeightDesc* w = a->w;
   uint32_t nb = w->k / 32, ng = nb / 4, k = w->k;
+  if (w->dtype == DT_Q4_K) { /* whole superblocks only: nothing after them */
+    const uint8_t* sc = (const uint8_t*)w->scales;
+    uint32_t nsb = k / 256;
+    v128_t f[8];
+    loom_q4_k_2x4(w->data + (uint64_t)j * w->row_bytes, w->data + (uint64_t)j1 * w->row_bytes,
+                  (const float*)(sc + (uint64_t)j * nsb * Q4K_SCALE_BYTES),
+                  (const float*)(sc + (uint64_t)j1 * nsb * Q4K_SCALE_BYTES), a->xq + (uint64_t)r0 * k,
+                  a->xs + (uint64_t)r0 * nb, a->xd + (uint64_t)r0 * nb, k, 4 * nb, nsb, f, k_nibble_mask);
+    for (int r = 0; r < 8; r++) res[r] = hsum(f[r]);
+    return;
+  }
   const uint8_t* q0 = w->data + (uint64_t)j * w->row_bytes;
   const uint8_t* q1 = w->data + (uint64_t)j1 * w->row_bytes;
   const float* d0 = w->scales + (uint64_t)j * nb;
@@ -819,7 +831,7 @@ void k_matmul_q8(const MatmulQ8Args* a, int ith, int nth) {
       for (uint32_t r0 = 0; r0 < rows; r0 += 8) {
         int R = rows - r0 < 8 ? (int)(rows - r0) : 8;
         uint32_t jj = j;
-        if (q4 || q8) {
+        if (q4 || q8 || qk) {
           /* two weight rows · 4 x rows at a time (tile2x4; fewer x rows: tile2_*), each x
            * vector serving both weight rows. Rows jj and jj + half: each weight stream stays
            * sequential (rows jj and jj + 1 read together ran 4× slower from DRAM on the
@@ -833,8 +845,15 @@ void k_matmul_q8(const MatmulQ8Args* a, int ith, int nth) {
                 tile2x4(a, jj, j1, s0, q8, res8);
               } else if (q4) {
                 TILE2(tile2_q4_0, S, s0);
-              } else {
+              } else if (q8) {
                 TILE2(tile2_q8_0, S, s0);
+              } else { /* Q4_K: the 1 × R tile for each of the two rows */
+                uint32_t r0 = s0;
+                float res1[8];
+                TILE8(tile1_q4_k, jj, S);
+                for (int r = 0; r < S; r++) res1[r] = res8[r];
+                TILE8(tile1_q4_k, j1, S);
+                for (int r = 0; r < S; r++) res8[4 + r] = res8[r], res8[r] = res1[r];
               }
               store_column(a, s0, S, jj, res8);
               store_column(a, s0, S, j1, res8 + 4);
