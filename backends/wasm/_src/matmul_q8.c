@@ -831,7 +831,7 @@ void k_matmul_q8(const MatmulQ8Args* a, int ith, int nth) {
       for (uint32_t r0 = 0; r0 < rows; r0 += 8) {
         int R = rows - r0 < 8 ? (int)(rows - r0) : 8;
         uint32_t jj = j;
-        if (q4 || q8 || qk) {
+        if (q4 || q8 || (qk && R >= 4)) { /* (Q4_K with fewer rows: the 1 × R tile below) */
           /* two weight rows · 4 x rows at a time (tile2x4; fewer x rows: tile2_*), each x
            * vector serving both weight rows. Rows jj and jj + half: each weight stream stays
            * sequential (rows jj and jj + 1 read together ran 4× slower from DRAM on the
