@@ -122,6 +122,14 @@
 	local.set	\b
 .endm
 
+# all four x rows' sums: INIT with \shift
+.macro INITS shift
+	INIT	5, 21, 25, \shift
+	INIT	15, 22, 26, \shift
+	INIT	16, 23, 27, \shift
+	INIT	17, 24, 28, \shift
+.endm
+
 # \f0 += f32(\a) · d0 · xd_r, \f1 += f32(\b) · d1 · xd_r (d0, d1 in locals 38, 39)
 .macro SCALE xd, a, b, f0, f1
 	local.get	\xd
@@ -246,10 +254,7 @@
 loom_q4_0_2x4:
 	.functype	loom_q4_0_2x4 (i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32) -> ()
 	PROLOGUE
-	INIT	5, 21, 25, 0
-	INIT	15, 22, 26, 0
-	INIT	16, 23, 27, 0
-	INIT	17, 24, 28, 0
+	INITS	0
 	STEP_Q4	0, 64
 	STEP_Q4	16, 80
 	STEP_Q4	32, 96
@@ -262,10 +267,7 @@ loom_q4_0_2x4:
 loom_q8_0_2x4:
 	.functype	loom_q8_0_2x4 (i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32) -> ()
 	PROLOGUE
-	INIT	5, 21, 25, 4
-	INIT	15, 22, 26, 4
-	INIT	16, 23, 27, 4
-	INIT	17, 24, 28, 4
+	INITS	4
 	STEP_Q8	0
 	STEP_Q8	16
 	STEP_Q8	32

@@ -439,32 +439,32 @@ typedef void Tile2x4Groups(const void* q0, const void* q1, const float* d0, cons
 extern Tile2x4Groups loom_q4_0_2x4, loom_q8_0_2x4, loom_q4_k_2x4;
 
 /*
- * Two weight rows · 4 x rows (Q4_0, Q8_0 where q8, or Q4_K by the weight's dtype), the whole
+ * Two weight rows · 4 x rows (Q4_0, Q8_0 or Q4_K, by the weight's dtype), the whole
  * groups in hand-written wasm and the blocks after them here. 1.1B shapes against the C tile
  * of 1 × 8 rows: Q4_0 at 128 rows, one thread, 117–122 → 143–146 GFLOP/s; Q4_K, two threads,
  * 183–188 → 249–256.
  */
-INLINE void tile2x4(const MatmulQ8Args* a, uint32_t j, uint32_t j1, uint32_t r0, int q8, float res[8]) {
+INLINE void tile2x4(const MatmulQ8Args* a, uint32_t j, uint32_t j1, uint32_t r0, float res[8]) {
   const WeightDesc* w = a->w;
   uint32_t nb = w->k / 32, ng = nb / 4, k = w->k;
+  int q8 = w->dtype == DT_Q8_0;
+  const uint8_t* q0 = w->data + (uint64_t)j * w->row_bytes;
+  const uint8_t* q1 = w->data + (uint64_t)j1 * w->row_bytes;
+  const int8_t* x = a->xq + (uint64_t)r0 * k;
+  const int32_t* xs = a->xs + (uint64_t)r0 * nb;
+  const float* xd = a->xd + (uint64_t)r0 * nb;
   if (w->dtype == DT_Q4_K) { /* whole superblocks only: nothing after them */
     const uint8_t* sc = (const uint8_t*)w->scales;
     uint32_t nsb = k / 256;
     v128_t f[8];
-    loom_q4_k_2x4(w->data + (uint64_t)j * w->row_bytes, w->data + (uint64_t)j1 * w->row_bytes,
-                  (const float*)(sc + (uint64_t)j * nsb * Q4K_SCALE_BYTES),
-                  (const float*)(sc + (uint64_t)j1 * nsb * Q4K_SCALE_BYTES), a->xq + (uint64_t)r0 * k,
-                  a->xs + (uint64_t)r0 * nb, a->xd + (uint64_t)r0 * nb, k, 4 * nb, nsb, f, k_nibble_mask);
+    loom_q4_k_2x4(q0, q1, (const float*)(sc + (uint64_t)j * nsb * Q4K_SCALE_BYTES),
+                  (const float*)(sc + (uint64_t)j1 * nsb * Q4K_SCALE_BYTES), x, xs, xd, k, 4 * nb, nsb, f,
+                  k_nibble_mask);
     for (int r = 0; r < 8; r++) res[r] = hsum(f[r]);
     return;
   }
-  const uint8_t* q0 = w->data + (uint64_t)j * w->row_bytes;
-  const uint8_t* q1 = w->data + (uint64_t)j1 * w->row_bytes;
   const float* d0 = w->scales + (uint64_t)j * nb;
   const float* d1 = w->scales + (uint64_t)j1 * nb;
-  const int8_t* x = a->xq + (uint64_t)r0 * k;
-  const int32_t* xs = a->xs + (uint64_t)r0 * nb;
-  const float* xd = a->xd + (uint64_t)r0 * nb;
   v128_t f[8];
   if (q8) {
     loom_q8_0_2x4(q0, q1, d0, d1, x, xs, xd, k, 4 * nb, ng, f, k_u8_bias);
@@ -842,7 +842,7 @@ void k_matmul_q8(const MatmulQ8Args* a, int ith, int nth) {
             for (uint32_t s0 = r0; s0 < r0 + (uint32_t)R; s0 += 4) {
               int S = r0 + R - s0 < 4 ? (int)(r0 + R - s0) : 4;
               if (S == 4) {
-                tile2x4(a, jj, j1, s0, q8, res8);
+                tile2x4(a, jj, j1, s0, res8);
               } else if (q4) {
                 TILE2(tile2_q4_0, S, s0);
               } else if (q8) {
