@@ -51,8 +51,17 @@ export class WasmRuntime {
     this.args = new ArgWriter(heap, heap.alloc(256, "kernel arguments"));
   }
 
+  /**
+   * What the quantized-activation region holds: the input it was quantized from (pointer,
+   * row stride, rows, K and region), or `""`. Matmuls on the same input (q, k and v; gate
+   * and up) quantize it once. Any other kernel, and any write to memory from the host,
+   * forgets it: they may have changed the input.
+   */
+  quantizedFrom = "";
+
   /** Runs a kernel on the argument block, split over the threads when `work` is large. */
   run(kernel: KernelName, work: number): void {
+    if (kernel !== "k_matmul_q8") this.quantizedFrom = "";
     this.pool.run(KERNEL_INDEX[kernel], this.args.ptr, work >= this.minParallelWork);
   }
 

@@ -325,6 +325,7 @@ export class WasmBackend implements Backend {
     const words = 4 * T + batch.blockTables.length;
     const base = rt.stepRegion(words * 4) >> 2;
     const i32 = rt.heap.i32;
+    rt.quantizedFrom = "";
     i32.set(batch.tokens, base);
     i32.set(batch.positions, base + T);
     i32.set(batch.slotMapping, base + 2 * T);
@@ -341,6 +342,7 @@ export class WasmBackend implements Backend {
   write(t: Tensor, values: Float32Array): void {
     const w = t as WasmTensor;
     if (values.length > w.maxRows * w.cols) throw new LoomError("write exceeds the tensor");
+    this.#rt.quantizedFrom = "";
     this.#rt.heap.f32.set(values, w.ptr >> 2);
   }
 

@@ -100,12 +100,19 @@ export function createWasmOps(rt: WasmRuntime): Ops {
         const nb = W.k / 32;
         const xq = rt.activationRegion(numRows * W.k * 1.5);
         const xd = xq + numRows * W.k, xs = xd + numRows * nb * 4, xs16 = xs + numRows * nb * 4;
-        rt.args.begin().u32(X.ptr).u32(X.cols).u32(numRows).u32(W.k).u32(xq).u32(xd).u32(xs)
-          .u32(xs16);
-        rt.run("k_quantize_q8", numRows * W.k * 4);
+        const from = `${X.ptr} ${X.cols} ${numRows} ${W.k} ${xq}`;
+        if (rt.quantizedFrom !== from) { // (q, k, v and gate, up share their input)
+          rt.args.begin().u32(X.ptr).u32(X.cols).u32(numRows).u32(W.k).u32(xq).u32(xd).u32(xs)
+            .u32(xs16);
+          rt.run("k_quantize_q8", numRows * W.k * 4);
+        }
         rt.args.begin().u32(O.ptr).u32(O.cols).u32(xq).u32(xd).u32(xs).u32(xs16).u32(numRows)
           .u32(W.desc).u32(biasPtr).u32(rt.u8Dot ? 1 : 0);
         rt.run("k_matmul_q8", numRows * W.n * W.k);
+        // the input is still what was quantized unless this output overwrote it
+        const xEnd = X.ptr + ((numRows - 1) * X.cols + W.k) * 4;
+        const oEnd = O.ptr + ((numRows - 1) * O.cols + W.n) * 4;
+        rt.quantizedFrom = O.ptr < xEnd && X.ptr < oEnd ? "" : from;
         return;
       }
       const scratch = rt.scratch(4 * W.k);
