@@ -102,12 +102,14 @@ EXPORT(k_silu_mul)
 void k_silu_mul(const BinaryArgs* p, int ith, int nth) {
   uint32_t lo, hi;
   share_of(p->count / 4, ith, nth, &lo, &hi);
-  v128_t one = wasm_f32x4_splat(1.0f);
+  const ExpConsts k = exp_consts();
+  const float *ga = p->a, *ub = p->b; /* locals: stores through out may not alias them */
+  float* out = p->out;
   for (uint32_t i = lo * 4; i < hi * 4; i += 4) {
-    v128_t g = wasm_v128_load(p->a + i);
-    v128_t e = exp_f32x4(wasm_f32x4_neg(g));
-    v128_t silu = wasm_f32x4_div(g, wasm_f32x4_add(one, e));
-    wasm_v128_store(p->out + i, wasm_f32x4_mul(silu, wasm_v128_load(p->b + i)));
+    v128_t g = wasm_v128_load(ga + i);
+    v128_t e = exp_f32x4_c(wasm_f32x4_neg(g), &k);
+    v128_t silu = wasm_f32x4_div(g, wasm_f32x4_add(k.one, e));
+    wasm_v128_store(out + i, wasm_f32x4_mul(silu, wasm_v128_load(ub + i)));
   }
   if (ith == nth - 1) {
     for (uint32_t i = p->count / 4 * 4; i < p->count; i++) {
