@@ -19,6 +19,7 @@
 #   out      8 f32x4 partial sums: row 0's against x rows 0..3, then row 1's
 #   mask     0x0f (Q4_0);  bias  0x80 (Q8_0, which makes the weights unsigned bytes)
 #            A runtime byte, not a constant, so that V8 keeps the splat in a register.
+#            Bits 8 and up: the number of blocks after the whole groups (TAIL).
 # The int32 lanes start at the offset correction of their block (Q4_0: −8·Σx for the nibbles'
 # −8; Q8_0: −128·Σx for the bias); after a group lane b holds block b's sum, scaled by
 # d_w · d_x into the f32 sums.
@@ -130,10 +131,11 @@
 	INIT	17, 24, 28, \shift
 .endm
 
-# \f0 += f32(\a) · d0 · xd_r, \f1 += f32(\b) · d1 · xd_r (d0, d1 in locals 38, 39)
-.macro SCALE xd, a, b, f0, f1
+# \f0 += f32(\a) · d0 · xd_r, \f1 += f32(\b) · d1 · xd_r (d0, d1 in locals 38, 39; xd_r read
+# by \ld: a group's 4 block scales, or one block's splatted)
+.macro SCALE xd, a, b, f0, f1, ld=v128.load
 	local.get	\xd
-	v128.load	0:p2align=0
+	\ld	0:p2align=0
 	local.set	42
 	local.get	\a
 	f32x4.convert_i32x4_s
@@ -227,11 +229,92 @@
 	ADVANCE	18, 16
 	ADVANCE	19, 16
 	ADVANCE	20, 16
-	LOOP_END
+	LOOP_CLOSE
+.endm
+
+# a plain block's steps: Q4_0's one (16 nibble bytes; x values 0–15, then 16–31), Q8_0's two
+.macro TAIL_Q4
+	STEP_Q4	0, 16
+.endm
+
+.macro TAIL_Q8
+	STEP_Q8	0
+	STEP_Q8	16
+.endm
+
+# both rows' int sums against x row r start at a quarter of the block's offset correction in
+# each lane, as the C tail did: the block's xs_r splat, \op by 2 (Q8_0: i32x4.shl, 32·Σx;
+# Q4_0: i32x4.shr_s, 2·Σx), negated
+.macro INIT1 xs, a, b, op
+	local.get	\xs
+	v128.load32_splat	0:p2align=0
+	i32.const	2
+	\op
+	i32x4.neg
+	local.tee	\a
+	local.set	\b
+.endm
+
+# the blocks after the whole groups (nt of them: mask param >> 8), stored plainly, one f32
+# scale each: \steps is the block's steps, \qstep its weight bytes; all four lanes of a sum
+# take the block's d_w · d_x
+.macro TAIL op, qstep, steps
+	block
+	local.get	11
+	i32.const	8
+	i32.shr_u
+	local.tee	11
+	i32.eqz
+	br_if	0
+	loop
+	INIT1	5, 21, 25, \op
+	INIT1	15, 22, 26, \op
+	INIT1	16, 23, 27, \op
+	INIT1	17, 24, 28, \op
+	\steps
+	local.get	2
+	v128.load32_splat	0:p2align=0
+	local.set	38
+	local.get	3
+	v128.load32_splat	0:p2align=0
+	local.set	39
+	SCALE	6, 21, 25, 29, 33, v128.load32_splat
+	SCALE	18, 22, 26, 30, 34, v128.load32_splat
+	SCALE	19, 23, 27, 31, 35, v128.load32_splat
+	SCALE	20, 24, 28, 32, 36, v128.load32_splat
+	ADVANCE	0, \qstep
+	ADVANCE	1, \qstep
+	ADVANCE	2, 4
+	ADVANCE	3, 4
+	ADVANCE	4, 32
+	ADVANCE	12, 32
+	ADVANCE	13, 32
+	ADVANCE	14, 32
+	ADVANCE	5, 4
+	ADVANCE	15, 4
+	ADVANCE	16, 4
+	ADVANCE	17, 4
+	ADVANCE	6, 4
+	ADVANCE	18, 4
+	ADVANCE	19, 4
+	ADVANCE	20, 4
+	local.get	11
+	i32.const	-1
+	i32.add
+	local.tee	11
+	br_if	0
+	end_loop
+	end_block
 .endm
 
 # ng −= 1 and loop while groups are left; then the stores of the sums
 .macro LOOP_END
+	LOOP_CLOSE
+	STORES
+.endm
+
+# ng −= 1 and loop while groups are left
+.macro LOOP_CLOSE
 	local.get	9
 	i32.const	-1
 	i32.add
@@ -239,6 +322,10 @@
 	br_if	0
 	end_loop
 	end_block
+.endm
+
+# out ← the 8 f32 sums
+.macro STORES
 	STORE	0, 29
 	STORE	16, 30
 	STORE	32, 31
@@ -260,6 +347,8 @@ loom_q4_0_2x4:
 	STEP_Q4	32, 96
 	STEP_Q4	48, 112
 	EPILOGUE	64
+	TAIL	i32x4.shr_s, 16, TAIL_Q4
+	STORES
 	end_function
 
 	.globl	loom_q8_0_2x4
@@ -277,6 +366,8 @@ loom_q8_0_2x4:
 	STEP_Q8	96
 	STEP_Q8	112
 	EPILOGUE	128
+	TAIL	i32x4.shl, 32, TAIL_Q8
+	STORES
 	end_function
 
 

@@ -432,17 +432,18 @@ INLINE void tile2_q4_0(const MatmulQ8Args* a, uint32_t j, uint32_t j1, uint32_t 
 #endif
 
 #ifdef LOOM_RELAXED
-/* tile2x4.relaxed.s: two weight rows · 4 x rows over the whole groups (arguments there) */
+/* int8_tiles.relaxed.s: two weight rows · 4 x rows (arguments there) */
 typedef void Tile2x4Groups(const void* q0, const void* q1, const float* d0, const float* d1,
                            const int8_t* x, const int32_t* xs, const float* xd, uint32_t k,
                            uint32_t rs, uint32_t ng, v128_t* out, uint32_t mask);
 extern Tile2x4Groups loom_q4_0_2x4, loom_q8_0_2x4, loom_q4_k_2x4;
 
 /*
- * Two weight rows · 4 x rows (Q4_0, Q8_0 or Q4_K, by the weight's dtype), the whole
- * groups in hand-written wasm and the blocks after them here. 1.1B shapes against the C tile
- * of 1 × 8 rows: Q4_0 at 128 rows, one thread, 117–122 → 143–146 GFLOP/s; Q4_K, two threads,
- * 183–188 → 249–256.
+ * Two weight rows · 4 x rows (Q4_0, Q8_0 or Q4_K, by the weight's dtype) in hand-written
+ * wasm, the blocks after the whole groups too. 1.1B shapes against the C tile of 1 × 8 rows:
+ * Q4_0 at 128 rows, one thread, 117–122 → 143–146 GFLOP/s; Q4_K, two threads, 183–188 →
+ * 249–256. The blocks after the groups (K = 576: 2 of 18) ran in C here before and took a
+ * third of the time of the 135M shapes' matmuls.
  */
 INLINE void tile2x4(const MatmulQ8Args* a, uint32_t j, uint32_t j1, uint32_t r0, float res[8]) {
   const WeightDesc* w = a->w;
@@ -466,30 +467,11 @@ INLINE void tile2x4(const MatmulQ8Args* a, uint32_t j, uint32_t j1, uint32_t r0,
   const float* d0 = w->scales + (uint64_t)j * nb;
   const float* d1 = w->scales + (uint64_t)j1 * nb;
   v128_t f[8];
+  uint32_t nt = (nb - 4 * ng) << 8; /* the blocks after the whole groups, above the mask byte */
   if (q8) {
-    loom_q8_0_2x4(q0, q1, d0, d1, x, xs, xd, k, 4 * nb, ng, f, k_u8_bias);
+    loom_q8_0_2x4(q0, q1, d0, d1, x, xs, xd, k, 4 * nb, ng, f, k_u8_bias | nt);
   } else {
-    loom_q4_0_2x4(q0, q1, d0, d1, x, xs, xd, k, 4 * nb, ng, f, k_nibble_mask);
-  }
-  v128_t mask = wasm_i8x16_splat((int8_t)k_nibble_mask), bias = wasm_i8x16_splat((int8_t)k_u8_bias);
-  for (uint32_t b = ng * 4; b < nb; b++) { /* blocks after the last whole group, stored plainly */
-    v128_t l0, h0, l1, h1;
-    if (q8) {
-      l0 = wasm_v128_xor(wasm_v128_load(q0 + 32 * b), bias), h0 = wasm_v128_xor(wasm_v128_load(q0 + 32 * b + 16), bias);
-      l1 = wasm_v128_xor(wasm_v128_load(q1 + 32 * b), bias), h1 = wasm_v128_xor(wasm_v128_load(q1 + 32 * b + 16), bias);
-    } else {
-      v128_t p0 = wasm_v128_load(q0 + 16 * b), p1 = wasm_v128_load(q1 + 16 * b);
-      l0 = wasm_v128_and(p0, mask), h0 = wasm_v128_and(wasm_u16x8_shr(p0, 4), mask);
-      l1 = wasm_v128_and(p1, mask), h1 = wasm_v128_and(wasm_u16x8_shr(p1, 4), mask);
-    }
-    for (int r = 0; r < 4; r++) {
-      const int8_t* xb = x + r * k + 32 * b;
-      int32_t s = xs[r * nb + b];
-      v128_t s0 = q8 ? dot_q8_0_block_u8(xb, l0, h0, s) : dot_q4_0_block(xb, l0, h0, s);
-      v128_t s1 = q8 ? dot_q8_0_block_u8(xb, l1, h1, s) : dot_q4_0_block(xb, l1, h1, s);
-      f[r] = MADD(wasm_f32x4_convert_i32x4(s0), wasm_f32x4_splat(d0[b] * xd[r * nb + b]), f[r]);
-      f[4 + r] = MADD(wasm_f32x4_convert_i32x4(s1), wasm_f32x4_splat(d1[b] * xd[r * nb + b]), f[4 + r]);
-    }
+    loom_q4_0_2x4(q0, q1, d0, d1, x, xs, xd, k, 4 * nb, ng, f, k_nibble_mask | nt);
   }
   for (int r = 0; r < 8; r++) res[r] = hsum(f[r]);
 }
