@@ -629,3 +629,134 @@ loom_q4_0_4x1:
 	local.get	27
 	v128.store	48:p2align=0
 	end_function
+
+# ---------------------------------------------------------------------------------------
+# void loom_q4_k_4x1(q0, qs, s0, ss, x, xs, xd, nsb, out, mask)
+#   Four Q4_K weight rows · one activation row (batch-1 decode), loom_q4_0_4x1's steps on
+#   the repacked nibbles: rows q0 + i·qs and their scale rows s0 + i·ss (24 bytes a
+#   superblock, as in loom_q4_k_2x4), nsb superblocks of two groups. The sums start at 0;
+#   a group's epilogue scales each row's lane b by d·sc_b · d_x and subtracts
+#   dmin·m_b · d_x · Σx_b. out: 4 f32x4 partial sums.
+# Locals: 0 q0, 1 qs, 2 s0, 3 ss, 4 x, 5 xs, 6 xd, 7 nsb, 8 out, 9 mask byte, 10–12 q1..q3,
+# 13–15 s1..s3 (i32); 16–19 low-half sums, 20–23 high-half sums, 24–27 f32 sums, 28 mask,
+# 29 x low, 30 x high, 31 p, 32 x scales, 33 Σx (f32), 34 d·sc, 35 dmin·m (v128).
+
+# step: the four rows' weight vector \w; x at \lo (low nibbles' values) and \hi
+.macro STEP_4X1K w, lo, hi
+	local.get	4
+	v128.load	\lo:p2align=0
+	local.set	29
+	local.get	4
+	v128.load	\hi:p2align=0
+	local.set	30
+	ROW1	0, \w, 16, 20
+	ROW1	10, \w, 17, 21
+	ROW1	11, \w, 18, 22
+	ROW1	12, \w, 19, 23
+.endm
+
+# row with scale row \s: \f ← −(Σx · dmin·m · d_x) + (f32(\lo + \hi) · d·sc · d_x + \f), the
+# group's scale bytes at \sc and min bytes at \mn
+.macro SCALE1_K s, sc, mn, lo, hi, f
+	SCALE_BYTES	\s, 0, \sc, 34
+	SCALE_BYTES	\s, 4, \mn, 35
+	local.get	33
+	local.get	35
+	local.get	32
+	f32x4.mul
+	local.get	\lo
+	local.get	\hi
+	i32x4.add
+	f32x4.convert_i32x4_s
+	local.get	34
+	local.get	32
+	f32x4.mul
+	local.get	\f
+	f32x4.relaxed_madd
+	f32x4.relaxed_nmadd
+	local.set	\f
+.endm
+
+# one group: weights at \w0 (+16 a step), x at \x0 (+16 a step; high halves +64), scale
+# bytes \sc / \mn, xs / xd at \o
+.macro GROUP_4X1K w0, w1, w2, w3, l0, l1, l2, l3, h0, h1, h2, h3, sc, mn, o
+	v128.const	0, 0, 0, 0
+	local.tee	16
+	local.tee	17
+	local.tee	18
+	local.tee	19
+	local.tee	20
+	local.tee	21
+	local.tee	22
+	local.set	23
+	STEP_4X1K	\w0, \l0, \h0
+	STEP_4X1K	\w1, \l1, \h1
+	STEP_4X1K	\w2, \l2, \h2
+	STEP_4X1K	\w3, \l3, \h3
+	local.get	6
+	v128.load	\o:p2align=0
+	local.set	32
+	local.get	5
+	v128.load	\o:p2align=0
+	i32.const	3
+	i32x4.shr_s
+	f32x4.convert_i32x4_s
+	local.set	33
+	SCALE1_K	2, \sc, \mn, 16, 20, 24
+	SCALE1_K	13, \sc, \mn, 17, 21, 25
+	SCALE1_K	14, \sc, \mn, 18, 22, 26
+	SCALE1_K	15, \sc, \mn, 19, 23, 27
+.endm
+
+	.globl	loom_q4_k_4x1
+	.type	loom_q4_k_4x1,@function
+loom_q4_k_4x1:
+	.functype	loom_q4_k_4x1 (i32, i32, i32, i32, i32, i32, i32, i32, i32, i32) -> ()
+	.local	i32, i32, i32, i32, i32, i32, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128
+	local.get	9
+	i8x16.splat
+	local.set	28
+	NEXTROW	10, 0, 1
+	NEXTROW	11, 10, 1
+	NEXTROW	12, 11, 1
+	NEXTROW	13, 2, 3
+	NEXTROW	14, 13, 3
+	NEXTROW	15, 14, 3
+	block
+	local.get	7
+	i32.eqz
+	br_if	0
+	loop
+	GROUP_4X1K	0, 16, 32, 48, 0, 16, 32, 48, 64, 80, 96, 112, 8, 16, 0
+	GROUP_4X1K	64, 80, 96, 112, 128, 144, 160, 176, 192, 208, 224, 240, 12, 20, 16
+	ADVANCE	0, 128
+	ADVANCE	10, 128
+	ADVANCE	11, 128
+	ADVANCE	12, 128
+	ADVANCE	2, 24
+	ADVANCE	13, 24
+	ADVANCE	14, 24
+	ADVANCE	15, 24
+	ADVANCE	4, 256
+	ADVANCE	5, 32
+	ADVANCE	6, 32
+	local.get	7
+	i32.const	-1
+	i32.add
+	local.tee	7
+	br_if	0
+	end_loop
+	end_block
+	local.get	8
+	local.get	24
+	v128.store	0:p2align=0
+	local.get	8
+	local.get	25
+	v128.store	16:p2align=0
+	local.get	8
+	local.get	26
+	v128.store	32:p2align=0
+	local.get	8
+	local.get	27
+	v128.store	48:p2align=0
+	end_function

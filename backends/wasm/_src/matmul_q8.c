@@ -779,6 +779,27 @@ INLINE void rows4_q4_0(const MatmulQ8Args* a, uint32_t j, uint32_t q, float res[
     default: fn(a, jj, j1, s0, 1, res8); break;   \
   }
 
+#ifdef LOOM_RELAXED
+extern void loom_q4_k_4x1(const uint8_t* q0, uint32_t qs, const uint8_t* s0, uint32_t ss, const int8_t* x,
+                          const int32_t* xs, const float* xd, uint32_t nsb, v128_t* out, uint32_t mask);
+
+/*
+ * Q4_K weight rows j, j + q, j + 2q, j + 3q · the one x row (batch-1 decode) in
+ * loom_q4_k_4x1 (K is whole superblocks). 1.1B FFN shape, 2 threads: the C 1 × R tile ran
+ * 98 GFLOP/s with the weights in cache, 92 from DRAM: compute-bound.
+ */
+INLINE void rows4_q4_k(const MatmulQ8Args* a, uint32_t j, uint32_t q, float res[4]) {
+  const WeightDesc* w = a->w;
+  uint32_t nsb = w->k / 256;
+  const uint8_t* sc = (const uint8_t*)w->scales;
+  v128_t f[4];
+  loom_q4_k_4x1(w->data + (uint64_t)j * w->row_bytes, q * w->row_bytes,
+                sc + (uint64_t)j * nsb * Q4K_SCALE_BYTES, q * nsb * Q4K_SCALE_BYTES, a->xq, a->xs,
+                a->xd, nsb, f, k_nibble_mask);
+  for (int i = 0; i < 4; i++) res[i] = hsum(f[i]);
+}
+#endif
+
 /* out[r0 + r][col] ← res[r] (+ bias[col]) for the R x rows of a tile */
 INLINE void store_column(const MatmulQ8Args* a, uint32_t r0, int R, uint32_t col, const float* res) {
   float b = a->bias ? a->bias[col] : 0.0f;
@@ -801,6 +822,15 @@ void k_matmul_q8(const MatmulQ8Args* a, int ith, int nth) {
       for (int r = 0; r < 4; r++) store_column(a, 0, 1, j + i + r * q, res + r);
     }
     for (j += 4 * q; j < j_hi; j++) a->out[j] = row1_q4_0(a, j) + (a->bias ? a->bias[j] : 0.0f);
+  }
+  if (a->w->dtype == DT_Q4_K && rows == 1) {
+    /* likewise; the rows left over take the 1 × R tile below */
+    uint32_t q = (j_hi - j) / 4;
+    for (uint32_t i = 0; i < q; i++) {
+      rows4_q4_k(a, j + i, q, res);
+      for (int r = 0; r < 4; r++) store_column(a, 0, 1, j + i + r * q, res + r);
+    }
+    j += 4 * q;
   }
   int q4 = a->w->dtype == DT_Q4_0 && rows >= 2, q8 = a->w->dtype == DT_Q8_0 && a->u8dot;
   int q6 = a->w->dtype == DT_Q6_K, qk = a->w->dtype == DT_Q4_K;
