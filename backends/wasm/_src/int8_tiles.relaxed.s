@@ -163,6 +163,19 @@
 	local.set	\p
 .endm
 
+# locals \a..\h ← 0 (i32x4)
+.macro ZERO8 a, b, c, d, e, f, g, h
+	v128.const	0, 0, 0, 0
+	local.tee	\a
+	local.tee	\b
+	local.tee	\c
+	local.tee	\d
+	local.tee	\e
+	local.tee	\f
+	local.tee	\g
+	local.set	\h
+.endm
+
 # local \dst = local \src + local \step
 .macro NEXTROW dst, src, step
 	local.get	\src
@@ -443,15 +456,7 @@ loom_q8_0_2x4:
 # one group: weights at \w0.. (+16 per step), x at \x0 / \x0 + 64, scale bytes \sc / \mn,
 # xs / xd at \o
 .macro GROUP_K w0, w1, w2, w3, l0, l1, l2, l3, h0, h1, h2, h3, sc, mn, o
-	v128.const	0, 0, 0, 0
-	local.tee	21
-	local.tee	22
-	local.tee	23
-	local.tee	24
-	local.tee	25
-	local.tee	26
-	local.tee	27
-	local.set	28
+	ZERO8	21, 22, 23, 24, 25, 26, 27, 28
 	STEP_Q4K	\w0, \l0, \h0
 	STEP_Q4K	\w1, \l1, \h1
 	STEP_Q4K	\w2, \l2, \h2
@@ -556,11 +561,9 @@ loom_q4_k_2x4:
 	local.set	\f
 .endm
 
-	.globl	loom_q4_0_4x1
-	.type	loom_q4_0_4x1,@function
-loom_q4_0_4x1:
-	.functype	loom_q4_0_4x1 (i32, i32, i32, i32, i32, i32, i32, i32, i32, i32) -> ()
-	.local	i32, i32, i32, i32, i32, i32, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128
+# the 4 × 1 kernels' start: the mask splat, the other rows' weight and scale pointers (\
+# strides in locals 1 and 3); then `block; loop` around a group (superblock), count > 0
+.macro PROLOGUE_4X1
 	local.get	9
 	i8x16.splat
 	local.set	28
@@ -575,6 +578,37 @@ loom_q4_0_4x1:
 	i32.eqz
 	br_if	0
 	loop
+.endm
+
+# count −= 1 and loop while any is left; then out ← the 4 f32 sums
+.macro EPILOGUE_4X1
+	local.get	7
+	i32.const	-1
+	i32.add
+	local.tee	7
+	br_if	0
+	end_loop
+	end_block
+	local.get	8
+	local.get	24
+	v128.store	0:p2align=0
+	local.get	8
+	local.get	25
+	v128.store	16:p2align=0
+	local.get	8
+	local.get	26
+	v128.store	32:p2align=0
+	local.get	8
+	local.get	27
+	v128.store	48:p2align=0
+.endm
+
+	.globl	loom_q4_0_4x1
+	.type	loom_q4_0_4x1,@function
+loom_q4_0_4x1:
+	.functype	loom_q4_0_4x1 (i32, i32, i32, i32, i32, i32, i32, i32, i32, i32) -> ()
+	.local	i32, i32, i32, i32, i32, i32, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128
+	PROLOGUE_4X1
 	local.get	5
 	v128.load	0:p2align=0
 	i32x4.neg
@@ -609,25 +643,7 @@ loom_q4_0_4x1:
 	ADVANCE	4, 128
 	ADVANCE	5, 16
 	ADVANCE	6, 16
-	local.get	7
-	i32.const	-1
-	i32.add
-	local.tee	7
-	br_if	0
-	end_loop
-	end_block
-	local.get	8
-	local.get	24
-	v128.store	0:p2align=0
-	local.get	8
-	local.get	25
-	v128.store	16:p2align=0
-	local.get	8
-	local.get	26
-	v128.store	32:p2align=0
-	local.get	8
-	local.get	27
-	v128.store	48:p2align=0
+	EPILOGUE_4X1
 	end_function
 
 # ---------------------------------------------------------------------------------------
@@ -680,15 +696,7 @@ loom_q4_0_4x1:
 # one group: weights at \w0 (+16 a step), x at \x0 (+16 a step; high halves +64), scale
 # bytes \sc / \mn, xs / xd at \o
 .macro GROUP_4X1K w0, w1, w2, w3, l0, l1, l2, l3, h0, h1, h2, h3, sc, mn, o
-	v128.const	0, 0, 0, 0
-	local.tee	16
-	local.tee	17
-	local.tee	18
-	local.tee	19
-	local.tee	20
-	local.tee	21
-	local.tee	22
-	local.set	23
+	ZERO8	16, 17, 18, 19, 20, 21, 22, 23
 	STEP_4X1K	\w0, \l0, \h0
 	STEP_4X1K	\w1, \l1, \h1
 	STEP_4X1K	\w2, \l2, \h2
@@ -713,20 +721,7 @@ loom_q4_0_4x1:
 loom_q4_k_4x1:
 	.functype	loom_q4_k_4x1 (i32, i32, i32, i32, i32, i32, i32, i32, i32, i32) -> ()
 	.local	i32, i32, i32, i32, i32, i32, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128
-	local.get	9
-	i8x16.splat
-	local.set	28
-	NEXTROW	10, 0, 1
-	NEXTROW	11, 10, 1
-	NEXTROW	12, 11, 1
-	NEXTROW	13, 2, 3
-	NEXTROW	14, 13, 3
-	NEXTROW	15, 14, 3
-	block
-	local.get	7
-	i32.eqz
-	br_if	0
-	loop
+	PROLOGUE_4X1
 	GROUP_4X1K	0, 16, 32, 48, 0, 16, 32, 48, 64, 80, 96, 112, 8, 16, 0
 	GROUP_4X1K	64, 80, 96, 112, 128, 144, 160, 176, 192, 208, 224, 240, 12, 20, 16
 	ADVANCE	0, 128
@@ -740,23 +735,5 @@ loom_q4_k_4x1:
 	ADVANCE	4, 256
 	ADVANCE	5, 32
 	ADVANCE	6, 32
-	local.get	7
-	i32.const	-1
-	i32.add
-	local.tee	7
-	br_if	0
-	end_loop
-	end_block
-	local.get	8
-	local.get	24
-	v128.store	0:p2align=0
-	local.get	8
-	local.get	25
-	v128.store	16:p2align=0
-	local.get	8
-	local.get	26
-	v128.store	32:p2align=0
-	local.get	8
-	local.get	27
-	v128.store	48:p2align=0
+	EPILOGUE_4X1
 	end_function
