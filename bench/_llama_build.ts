@@ -75,6 +75,7 @@ export async function buildLlamaServer(numJobs = navigator.hardwareConcurrency):
     "--target",
     "llama-server",
     "llama-bench",
+    "llama-batched-bench",
     `-j${numJobs}`,
   ]);
   return await llamaServerPath();

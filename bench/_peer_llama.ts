@@ -116,3 +116,78 @@ export async function llamaBenchDecode(path: string, o: DecodeOptions): Promise<
     batched: {},
   };
 }
+
+/**
+ * The rows of `llama-batched-bench`'s table: per batch size B, prompt tokens/s (`S_PP`, the B
+ * prompts processed together) and aggregate generation tokens/s (`S_TG`, B sequences a step).
+ *
+ * @example
+ * ```ts
+ * import { parseBatchedBench } from "./_peer_llama.ts";
+ * const table = [
+ *   "|    PP |     TG |    B |   N_KV |   T_PP s | S_PP t/s |   T_TG s | S_TG t/s |      T s |    S t/s |",
+ *   "|-------|--------|------|--------|----------|----------|----------|----------|----------|----------|",
+ *   "|   128 |     64 |    1 |    192 |    0.632 |   202.38 |    1.273 |    50.29 |    1.905 |   100.78 |",
+ *   "|   128 |     64 |    8 |   1536 |    4.481 |   228.51 |    4.023 |   127.26 |    8.504 |   180.61 |",
+ * ].join("\n");
+ * console.log(parseBatchedBench(table));
+ * // [ { batch: 1, prefill: 202.38, decode: 50.29 }, { batch: 8, prefill: 228.51, decode: 127.26 } ]
+ * ```
+ */
+export function parseBatchedBench(
+  text: string,
+): { batch: number; prefill: number; decode: number }[] {
+  const rows = [];
+  for (const line of text.split("\n")) {
+    const cells = line.split("|").slice(1, -1).map((c) => c.trim());
+    if (cells.length !== 10 || !/^\d+$/.test(cells[2]!)) continue;
+    rows.push({ batch: Number(cells[2]), prefill: Number(cells[5]), decode: Number(cells[7]) });
+  }
+  return rows;
+}
+
+/**
+ * `llama-batched-bench` of the native build: batch 1 prefill and decode, and the aggregate
+ * decode tokens/s of each batch size in `batches` (B prompts of the same length, then B
+ * sequences generating together), `numRepeats` runs each.
+ *
+ * @example
+ * ```ts ignore
+ * import { llamaBatchedBenchDecode } from "./_peer_llama.ts";
+ * const r = await llamaBatchedBenchDecode("bench/.models/loom-bench-135m-q8_0-v1.gguf", {
+ *   numThreads: 2, numPromptTokens: 128, numTokens: 64, numRepeats: 3,
+ * }, [1, 8]);
+ * ```
+ */
+export async function llamaBatchedBenchDecode(
+  path: string,
+  o: DecodeOptions,
+  batches: readonly number[],
+): Promise<DecodeResult> {
+  const sizes = [...new Set([1, ...batches])].sort((x, y) => x - y);
+  const ctx = (o.numPromptTokens + o.numTokens) * sizes.at(-1)!;
+  const args = ["-m", path, "-t", String(o.numThreads), "-tb", String(o.numThreads)];
+  args.push("-c", String(ctx), "-npp", String(o.numPromptTokens), "-ntg", String(o.numTokens));
+  args.push("-npl", sizes.join(","));
+  const runs: ReturnType<typeof parseBatchedBench>[] = [];
+  for (let r = 0; r < o.numRepeats; r++) {
+    const out = await new Deno.Command(await llamaServerPath("llama-batched-bench"), {
+      args,
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    if (!out.success) throw new Error(`llama-batched-bench failed (exit ${out.code})`);
+    runs.push(parseBatchedBench(new TextDecoder().decode(out.stdout)));
+  }
+  const at = (b: number, key: "prefill" | "decode") =>
+    rate(runs.map((rows) => rows.find((x) => x.batch === b)?.[key] ?? 0));
+  const batched: Record<number, ReturnType<typeof rate>> = {};
+  for (const b of sizes) if (b > 1) batched[b] = at(b, "decode");
+  return {
+    engine: "llama-batched-bench (native build)",
+    numThreads: o.numThreads,
+    prefill: at(1, "prefill"),
+    decode: at(1, "decode"),
+    batched,
+  };
+}

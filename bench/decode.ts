@@ -11,7 +11,8 @@
  * ```
  *
  * Peers (`--peers`, comma-separated; `none` skips them): `node-llama-cpp` (native llama.cpp,
- * prebuilt), `llama-bench` (native llama.cpp built here, `deno task bench:llama-server`) and
+ * prebuilt), `llama-bench` (native llama.cpp built here, `deno task bench:llama-server`),
+ * `llama-batched-bench` (the same build, batch 1 and each of `--batches` together) and
  * `wllama` (llama.cpp in WASM, in headless Chromium); see bench/peers/README.md. Each figure
  * is the median (and best) of `--repeats` runs after a warm-up: the machine may be shared.
  *
@@ -27,7 +28,7 @@ import {
   loomDecode,
   type Rate,
 } from "./_loom_decode.ts";
-import { llamaBenchDecode, nodeLlamaCppDecode } from "./_peer_llama.ts";
+import { llamaBatchedBenchDecode, llamaBenchDecode, nodeLlamaCppDecode } from "./_peer_llama.ts";
 import { wllamaDecode } from "./_peer_wllama.ts";
 import { measureReadBandwidth, weightBytesPerToken } from "./_roofline.ts";
 import { ensureBenchModel } from "./models.ts";
@@ -77,6 +78,7 @@ log(`  ${results[0]!.engine}: done, load ${load()}`);
 const PEERS: Record<string, (path: string, o: DecodeOptions) => Promise<DecodeResult>> = {
   "node-llama-cpp": nodeLlamaCppDecode,
   "llama-bench": llamaBenchDecode,
+  "llama-batched-bench": (p, o) => llamaBatchedBenchDecode(p, o, batches),
   wllama: wllamaDecode,
 };
 for (const peer of a.peers.split(",").filter((p) => p && p !== "none")) {
@@ -134,15 +136,19 @@ if (a.json) {
         }`,
     ]);
   }
-  for (const [b, tokS] of Object.entries(loom.batched)) {
-    row([
-      `${loom.engine}, batch ${b}`,
-      String(loom.numThreads),
-      "",
-      fmt(tokS),
-      "",
-      `${ratio(tokS.median, loom.decode.median)} its batch 1`,
-    ]);
+  for (const r of results) {
+    for (const [b, tokS] of Object.entries(r.batched)) {
+      const mine = loom.batched[Number(b)];
+      row([
+        `${r.engine}, batch ${b}`,
+        String(r.numThreads),
+        "",
+        fmt(tokS),
+        "",
+        `${ratio(tokS.median, r.decode.median)} its batch 1` +
+        (r === loom || !mine ? "" : `; Loom ${ratio(mine.median, tokS.median)}`),
+      ]);
+    }
   }
   console.log("\n  median (best) of the runs; tok/s aggregate over the batch");
 }
