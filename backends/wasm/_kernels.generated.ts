@@ -2,7 +2,7 @@
 // Built by clang version 19.1.7 from backends/wasm/_src/.
 
 /** sha256 of the kernel sources and build flags. */
-export const SOURCE_HASH = "b99d307333f05980cf1c1be83a3c2ba3a04a7033666e65e5f7ed84ac297ed3b7";
+export const SOURCE_HASH = "d2772da771a1f3ee8d18a13f7d14a34c8d1e186480a93c51ff7d9b6a4d5eaf8d";
 /** The compiler that built the bytes below. */
 export const CLANG_VERSION = "clang version 19.1.7";
 /** sha256 of each build's wasm bytes. */

@@ -224,7 +224,7 @@ void k_attention(const AttnArgs* a, int ith, int nth) {
       /* 0. rows this thread has not just walked (decode: every item) come from DRAM: touch
        * each of their cache lines first. Independent loads keep many misses in flight, where
        * the compute passes below wait on each in turn (135M shapes, 4 sequences at 140
-       * positions, KV from DRAM: 100–129 → 61–81 µs a layer). */
+       * positions, KV from DRAM: 100–129 → 61–88 µs a layer). */
       if (!conv && !walked) {
         uint32_t sink = 0, elem = f16 ? 2 : 4;
         for (uint32_t t = 0; t < cn; t++) {
