@@ -73,6 +73,11 @@ typedef struct {
  */
 #define Q4K_SCALE_BYTES 24
 
+/* Where Q4_K weight row j's scale bytes start (k / 256 superblocks of Q4K_SCALE_BYTES). */
+INLINE const uint8_t* q4k_scales_of(const WeightDesc* w, uint32_t j) {
+  return (const uint8_t*)w->scales + (uint64_t)j * (w->k / 256) * Q4K_SCALE_BYTES;
+}
+
 /*
  * Vectors 4h..4h+3 (h = 0: lanes A, 1: lanes B) of the repacked Q6_K group at g, values
  * 0..63. m4 = splat(0x0f), m30 = splat(0x30) (passed in: V8 rebuilds constants in registers).
@@ -207,11 +212,16 @@ typedef struct {
   v128_t hi, lo, log2e, c1, c2, p0, p1, p2, p3, p4, p5, one, b127, inf, magic;
 } ExpConsts;
 
-static const volatile float k_exp_consts[15] = {
-    88.72283905206835f, -87.33654475055310f, 1.44269504088896341f, 0.693359375f,
-    -2.12194440e-4f,    1.9875691500e-4f,    1.3981999507e-3f,     8.3334519073e-3f,
-    4.1665795894e-2f,   1.6666665459e-1f,    5.0000001201e-1f,     1.0f,
-    127.0f /* as i32 below */, __builtin_inff(), 12582912.0f};
+/* The constants in ExpConsts order (b127 listed as 127.0f; both forms make it an i32 splat) */
+#define EXP_CONSTS(X)                                                                        \
+  X(88.72283905206835f) X(-87.33654475055310f) X(1.44269504088896341f) X(0.693359375f)       \
+  X(-2.12194440e-4f) X(1.9875691500e-4f) X(1.3981999507e-3f) X(8.3334519073e-3f)             \
+  X(4.1665795894e-2f) X(1.6666665459e-1f) X(5.0000001201e-1f) X(1.0f) X(127.0f)               \
+  X(__builtin_inff()) X(12582912.0f)
+#define EXP_AS_FLOAT(v) v,
+#define EXP_AS_SPLAT(v) wasm_f32x4_splat(v),
+
+static const volatile float k_exp_consts[15] = {EXP_CONSTS(EXP_AS_FLOAT)};
 
 INLINE ExpConsts exp_consts(void) {
   ExpConsts k;
@@ -252,14 +262,8 @@ INLINE v128_t exp_f32x4_c(v128_t x, const ExpConsts* k) {
 }
 
 INLINE v128_t exp_f32x4(v128_t x) {
-  const ExpConsts k = {
-      wasm_f32x4_splat(88.72283905206835f), wasm_f32x4_splat(-87.33654475055310f),
-      wasm_f32x4_splat(1.44269504088896341f), wasm_f32x4_splat(0.693359375f),
-      wasm_f32x4_splat(-2.12194440e-4f), wasm_f32x4_splat(1.9875691500e-4f),
-      wasm_f32x4_splat(1.3981999507e-3f), wasm_f32x4_splat(8.3334519073e-3f),
-      wasm_f32x4_splat(4.1665795894e-2f), wasm_f32x4_splat(1.6666665459e-1f),
-      wasm_f32x4_splat(5.0000001201e-1f), wasm_f32x4_splat(1.0f), wasm_i32x4_splat(127),
-      wasm_f32x4_splat(__builtin_inff()), wasm_f32x4_splat(12582912.0f)};
+  ExpConsts k = {EXP_CONSTS(EXP_AS_SPLAT)};
+  k.b127 = wasm_i32x4_splat(127);
   return exp_f32x4_c(x, &k);
 }
 

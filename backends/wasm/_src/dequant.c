@@ -272,7 +272,7 @@ void dequant_row(const WeightDesc* w, uint32_t row, float* dst) {
     case DT_Q5_1: row_q5_1(src, k, dst); return;
     case DT_Q2_K: row_q2_k(src, k, dst); return;
     case DT_Q3_K: row_q3_k(src, k, dst); return;
-    case DT_Q4_K: row_q4_k(src, (const uint8_t*)w->scales + (uint64_t)row * (k / 256) * 24, k, dst); return;
+    case DT_Q4_K: row_q4_k(src, q4k_scales_of(w, row), k, dst); return;
     case DT_Q5_K: row_q5_k(src, k, dst); return;
     case DT_Q6_K: row_q6_k(src, w->scales + (uint64_t)row * (k / 16), k, dst); return;
     default: __builtin_trap();

@@ -226,22 +226,7 @@
 	SCALE	18, 22, 26, 30, 34
 	SCALE	19, 23, 27, 31, 35
 	SCALE	20, 24, 28, 32, 36
-	ADVANCE	0, \qstep
-	ADVANCE	1, \qstep
-	ADVANCE	2, 16
-	ADVANCE	3, 16
-	ADVANCE	4, 128
-	ADVANCE	12, 128
-	ADVANCE	13, 128
-	ADVANCE	14, 128
-	ADVANCE	5, 16
-	ADVANCE	15, 16
-	ADVANCE	16, 16
-	ADVANCE	17, 16
-	ADVANCE	6, 16
-	ADVANCE	18, 16
-	ADVANCE	19, 16
-	ADVANCE	20, 16
+	ADVANCE_2X4	\qstep, 16, 128, 16
 	LOOP_CLOSE
 .endm
 
@@ -295,29 +280,8 @@
 	SCALE	18, 22, 26, 30, 34, v128.load32_splat
 	SCALE	19, 23, 27, 31, 35, v128.load32_splat
 	SCALE	20, 24, 28, 32, 36, v128.load32_splat
-	ADVANCE	0, \qstep
-	ADVANCE	1, \qstep
-	ADVANCE	2, 4
-	ADVANCE	3, 4
-	ADVANCE	4, 32
-	ADVANCE	12, 32
-	ADVANCE	13, 32
-	ADVANCE	14, 32
-	ADVANCE	5, 4
-	ADVANCE	15, 4
-	ADVANCE	16, 4
-	ADVANCE	17, 4
-	ADVANCE	6, 4
-	ADVANCE	18, 4
-	ADVANCE	19, 4
-	ADVANCE	20, 4
-	local.get	11
-	i32.const	-1
-	i32.add
-	local.tee	11
-	br_if	0
-	end_loop
-	end_block
+	ADVANCE_2X4	\qstep, 4, 32, 4
+	LOOP_CLOSE	11
 .endm
 
 # ng −= 1 and loop while groups are left; then the stores of the sums
@@ -326,15 +290,52 @@
 	STORES
 .endm
 
-# ng −= 1 and loop while groups are left
-.macro LOOP_CLOSE
-	local.get	9
+# counter local \n (default 9: ng) −= 1 and loop while it is not 0; then close the block
+.macro LOOP_CLOSE n=9
+	local.get	\n
 	i32.const	-1
 	i32.add
-	local.tee	9
+	local.tee	\n
 	br_if	0
 	end_loop
 	end_block
+.endm
+
+# the 2 × 4 kernels' pointers past a step of the loop: the weight rows by \q, their scale
+# rows by \d, the 4 x rows by \x, their xs and xd by \t
+.macro ADVANCE_2X4 q, d, x, t
+	ADVANCE	0, \q
+	ADVANCE	1, \q
+	ADVANCE	2, \d
+	ADVANCE	3, \d
+	ADVANCE	4, \x
+	ADVANCE	12, \x
+	ADVANCE	13, \x
+	ADVANCE	14, \x
+	ADVANCE	5, \t
+	ADVANCE	15, \t
+	ADVANCE	16, \t
+	ADVANCE	17, \t
+	ADVANCE	6, \t
+	ADVANCE	18, \t
+	ADVANCE	19, \t
+	ADVANCE	20, \t
+.endm
+
+# the 4 × 1 kernels' likewise: the 4 weight rows by \q, their scale rows by \d, x by \x,
+# xs and xd by \t
+.macro ADVANCE_4X1 q, d, x, t
+	ADVANCE	0, \q
+	ADVANCE	10, \q
+	ADVANCE	11, \q
+	ADVANCE	12, \q
+	ADVANCE	2, \d
+	ADVANCE	13, \d
+	ADVANCE	14, \d
+	ADVANCE	15, \d
+	ADVANCE	4, \x
+	ADVANCE	5, \t
+	ADVANCE	6, \t
 .endm
 
 # out ← the 8 f32 sums
@@ -478,22 +479,7 @@ loom_q4_k_2x4:
 	PROLOGUE
 	GROUP_K	0, 16, 32, 48, 0, 16, 32, 48, 64, 80, 96, 112, 8, 16, 0
 	GROUP_K	64, 80, 96, 112, 128, 144, 160, 176, 192, 208, 224, 240, 12, 20, 16
-	ADVANCE	0, 128
-	ADVANCE	1, 128
-	ADVANCE	2, 24
-	ADVANCE	3, 24
-	ADVANCE	4, 256
-	ADVANCE	12, 256
-	ADVANCE	13, 256
-	ADVANCE	14, 256
-	ADVANCE	5, 32
-	ADVANCE	15, 32
-	ADVANCE	16, 32
-	ADVANCE	17, 32
-	ADVANCE	6, 32
-	ADVANCE	18, 32
-	ADVANCE	19, 32
-	ADVANCE	20, 32
+	ADVANCE_2X4	128, 24, 256, 32
 	LOOP_END
 	end_function
 
@@ -582,13 +568,7 @@ loom_q4_k_2x4:
 
 # count −= 1 and loop while any is left; then out ← the 4 f32 sums
 .macro EPILOGUE_4X1
-	local.get	7
-	i32.const	-1
-	i32.add
-	local.tee	7
-	br_if	0
-	end_loop
-	end_block
+	LOOP_CLOSE	7
 	local.get	8
 	local.get	24
 	v128.store	0:p2align=0
@@ -632,17 +612,7 @@ loom_q4_0_4x1:
 	SCALE1	13, 17, 21, 25
 	SCALE1	14, 18, 22, 26
 	SCALE1	15, 19, 23, 27
-	ADVANCE	0, 64
-	ADVANCE	10, 64
-	ADVANCE	11, 64
-	ADVANCE	12, 64
-	ADVANCE	2, 16
-	ADVANCE	13, 16
-	ADVANCE	14, 16
-	ADVANCE	15, 16
-	ADVANCE	4, 128
-	ADVANCE	5, 16
-	ADVANCE	6, 16
+	ADVANCE_4X1	64, 16, 128, 16
 	EPILOGUE_4X1
 	end_function
 
@@ -724,16 +694,6 @@ loom_q4_k_4x1:
 	PROLOGUE_4X1
 	GROUP_4X1K	0, 16, 32, 48, 0, 16, 32, 48, 64, 80, 96, 112, 8, 16, 0
 	GROUP_4X1K	64, 80, 96, 112, 128, 144, 160, 176, 192, 208, 224, 240, 12, 20, 16
-	ADVANCE	0, 128
-	ADVANCE	10, 128
-	ADVANCE	11, 128
-	ADVANCE	12, 128
-	ADVANCE	2, 24
-	ADVANCE	13, 24
-	ADVANCE	14, 24
-	ADVANCE	15, 24
-	ADVANCE	4, 256
-	ADVANCE	5, 32
-	ADVANCE	6, 32
+	ADVANCE_4X1	128, 24, 256, 32
 	EPILOGUE_4X1
 	end_function

@@ -455,12 +455,9 @@ INLINE void tile2x4(const MatmulQ8Args* a, uint32_t j, uint32_t j1, uint32_t r0,
   const int32_t* xs = a->xs + (uint64_t)r0 * nb;
   const float* xd = a->xd + (uint64_t)r0 * nb;
   if (w->dtype == DT_Q4_K) { /* whole superblocks only: nothing after them */
-    const uint8_t* sc = (const uint8_t*)w->scales;
-    uint32_t nsb = k / 256;
     v128_t f[8];
-    loom_q4_k_2x4(q0, q1, (const float*)(sc + (uint64_t)j * nsb * Q4K_SCALE_BYTES),
-                  (const float*)(sc + (uint64_t)j1 * nsb * Q4K_SCALE_BYTES), x, xs, xd, k, 4 * nb, nsb, f,
-                  k_nibble_mask);
+    loom_q4_k_2x4(q0, q1, (const float*)q4k_scales_of(w, j), (const float*)q4k_scales_of(w, j1), x, xs,
+                  xd, k, 4 * nb, k / 256, f, k_nibble_mask);
     for (int r = 0; r < 8; r++) res[r] = hsum(f[r]);
     return;
   }
@@ -592,7 +589,7 @@ INLINE void tile1_q4_k(const MatmulQ8Args* a, uint32_t j, uint32_t r0, int R, fl
   const WeightDesc* w = a->w;
   uint32_t ng = w->k / 128, nb = w->k / 32, k = w->k;
   const uint8_t* q0 = w->data + (uint64_t)j * w->row_bytes;
-  const uint8_t* s0 = (const uint8_t*)w->scales + (uint64_t)j * (k / 256) * Q4K_SCALE_BYTES;
+  const uint8_t* s0 = q4k_scales_of(w, j);
   const int8_t* x = a->xq + (uint64_t)r0 * k;
   const int32_t* xs = a->xs + (uint64_t)r0 * nb;
   const float* xd = a->xd + (uint64_t)r0 * nb;
@@ -791,11 +788,9 @@ extern void loom_q4_k_4x1(const uint8_t* q0, uint32_t qs, const uint8_t* s0, uin
 INLINE void rows4_q4_k(const MatmulQ8Args* a, uint32_t j, uint32_t q, float res[4]) {
   const WeightDesc* w = a->w;
   uint32_t nsb = w->k / 256;
-  const uint8_t* sc = (const uint8_t*)w->scales;
   v128_t f[4];
-  loom_q4_k_4x1(w->data + (uint64_t)j * w->row_bytes, q * w->row_bytes,
-                sc + (uint64_t)j * nsb * Q4K_SCALE_BYTES, q * nsb * Q4K_SCALE_BYTES, a->xq, a->xs,
-                a->xd, nsb, f, k_nibble_mask);
+  loom_q4_k_4x1(w->data + (uint64_t)j * w->row_bytes, q * w->row_bytes, q4k_scales_of(w, j),
+                q * nsb * Q4K_SCALE_BYTES, a->xq, a->xs, a->xd, nsb, f, k_nibble_mask);
   for (int i = 0; i < 4; i++) res[i] = hsum(f[i]);
 }
 #endif
@@ -814,23 +809,21 @@ void k_matmul_q8(const MatmulQ8Args* a, int ith, int nth) {
   float res[4], res8[8];
   uint32_t j = j_lo;
 #ifdef LOOM_RELAXED
-  if (a->w->dtype == DT_Q4_0 && rows == 1) {
-    /* four weight streams a quarter of the share apart, then any rows left one at a time */
+  if (rows == 1 && (a->w->dtype == DT_Q4_0 || a->w->dtype == DT_Q4_K)) {
+    /* four weight streams a quarter of the share apart; the rows left over: Q4_0 one at a
+     * time here, Q4_K in the 1 × R tile below */
+    int k4 = a->w->dtype == DT_Q4_K;
     uint32_t q = (j_hi - j) / 4;
     for (uint32_t i = 0; i < q; i++) {
-      rows4_q4_0(a, j + i, q, res);
-      for (int r = 0; r < 4; r++) store_column(a, 0, 1, j + i + r * q, res + r);
-    }
-    for (j += 4 * q; j < j_hi; j++) a->out[j] = row1_q4_0(a, j) + (a->bias ? a->bias[j] : 0.0f);
-  }
-  if (a->w->dtype == DT_Q4_K && rows == 1) {
-    /* likewise; the rows left over take the 1 × R tile below */
-    uint32_t q = (j_hi - j) / 4;
-    for (uint32_t i = 0; i < q; i++) {
-      rows4_q4_k(a, j + i, q, res);
+      if (k4) {
+        rows4_q4_k(a, j + i, q, res);
+      } else {
+        rows4_q4_0(a, j + i, q, res);
+      }
       for (int r = 0; r < 4; r++) store_column(a, 0, 1, j + i + r * q, res + r);
     }
     j += 4 * q;
+    for (; !k4 && j < j_hi; j++) a->out[j] = row1_q4_0(a, j) + (a->bias ? a->bias[j] : 0.0f);
   }
   int q4 = a->w->dtype == DT_Q4_0 && rows >= 2, q8 = a->w->dtype == DT_Q8_0 && a->u8dot;
   int q6 = a->w->dtype == DT_Q6_K, qk = a->w->dtype == DT_Q4_K;
