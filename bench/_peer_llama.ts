@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { DecodeOptions, DecodeResult } from "./_loom_decode.ts";
+import type { DecodeOptions, DecodeResult, Rate } from "./_loom_decode.ts";
 import { promptIds, rate } from "./_loom_decode.ts";
 import { llamaServerPath } from "./_llama_build.ts";
 
@@ -79,6 +79,17 @@ export async function nodeLlamaCppDecode(path: string, o: DecodeOptions): Promis
   };
 }
 
+/** Runs binary `name` of the native build and returns its stdout (throws on a failed exit). */
+async function runNative(name: string, args: string[]): Promise<string> {
+  const out = await new Deno.Command(await llamaServerPath(name), {
+    args,
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  if (!out.success) throw new Error(`${name} failed (exit ${out.code})`);
+  return new TextDecoder().decode(out.stdout);
+}
+
 /**
  * `llama-bench` of the native build: `pp<prompt>` and `tg<tokens>` tokens/s per repetition
  * (its own definitions: prompt processing without sampling; generation from an empty
@@ -95,13 +106,7 @@ export async function nodeLlamaCppDecode(path: string, o: DecodeOptions): Promis
 export async function llamaBenchDecode(path: string, o: DecodeOptions): Promise<DecodeResult> {
   const args = ["-m", path, "-t", String(o.numThreads), "-p", String(o.numPromptTokens)];
   args.push("-n", String(o.numTokens), "-r", String(o.numRepeats), "-o", "json");
-  const out = await new Deno.Command(await llamaServerPath("llama-bench"), {
-    args,
-    stdout: "piped",
-    stderr: "null",
-  }).output();
-  if (!out.success) throw new Error(`llama-bench failed (exit ${out.code})`);
-  const tests = JSON.parse(new TextDecoder().decode(out.stdout)) as {
+  const tests = JSON.parse(await runNative("llama-bench", args)) as {
     n_prompt: number;
     n_gen: number;
     samples_ts: number[];
@@ -171,17 +176,11 @@ export async function llamaBatchedBenchDecode(
   args.push("-npl", sizes.join(","));
   const runs: ReturnType<typeof parseBatchedBench>[] = [];
   for (let r = 0; r < o.numRepeats; r++) {
-    const out = await new Deno.Command(await llamaServerPath("llama-batched-bench"), {
-      args,
-      stdout: "piped",
-      stderr: "null",
-    }).output();
-    if (!out.success) throw new Error(`llama-batched-bench failed (exit ${out.code})`);
-    runs.push(parseBatchedBench(new TextDecoder().decode(out.stdout)));
+    runs.push(parseBatchedBench(await runNative("llama-batched-bench", args)));
   }
   const at = (b: number, key: "prefill" | "decode") =>
     rate(runs.map((rows) => rows.find((x) => x.batch === b)?.[key] ?? 0));
-  const batched: Record<number, ReturnType<typeof rate>> = {};
+  const batched: Record<number, Rate> = {};
   for (const b of sizes) if (b > 1) batched[b] = at(b, "decode");
   return {
     engine: "llama-batched-bench (native build)",
