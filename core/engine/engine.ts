@@ -20,7 +20,7 @@ import type { EngineModel } from "./engine_model.ts";
 import { chatPromptIds, type ChatPromptOptions, type ConversationMessage } from "./chat_prompt.ts";
 import { makeCacheView } from "./_cache_view.ts";
 import { validatePlan } from "./_validate_plan.ts";
-import { Turns } from "./_turn.ts";
+import { StepLoop } from "./_step_loop.ts";
 import { RequestState } from "./_request.ts";
 import type { GenerationDelta } from "./request_state.ts";
 import { sampleToken } from "./sampler.ts";
@@ -101,8 +101,16 @@ export class Engine {
   readonly #requests = new Map<string, RequestState>();
   #nextSeqId = 0;
   #nextRequestId = 0;
-  #loop: Promise<void> | undefined;
-  #wake: (() => void) | undefined;
+  readonly #loop = new StepLoop(
+    () => this.step(),
+    () => this.#seqs.size > 0,
+    (e) => {
+      const err = e instanceof LoomError ? e : new LoomError(String(e), "engine");
+      for (const s of [...this.#seqs.values()]) this.#drop(s, "error");
+      for (const r of this.#requests.values()) r.end(err);
+      this.#requests.clear();
+    },
+  );
 
   /**
    * Creates an engine; allocates the KV pool once.
@@ -178,7 +186,7 @@ export class Engine {
     this.stats.onArrival();
     if (signal?.aborted) this.abort(id);
     else signal?.addEventListener("abort", () => this.abort(id), { once: true });
-    this.#kick();
+    this.#loop.kick();
     return req.stream();
   }
 
@@ -211,6 +219,7 @@ export class Engine {
     this.#requests.delete(requestId);
     req.finishedMs = this.now();
     req.end(new AbortedError());
+    this.#loop.kick(); // freed blocks may let a waiting sequence run
   }
 
   /** Sequences waiting to start (or restart after recompute). */
@@ -260,41 +269,7 @@ export class Engine {
 
   /** Resolves when every request has finished. */
   async drain(): Promise<void> {
-    while (this.#loop) await this.#loop;
-  }
-
-  #kick(): void {
-    this.#wake?.();
-    if (this.#loop) return;
-    this.#loop = this.#run().finally(() => (this.#loop = undefined));
-  }
-
-  async #run(): Promise<void> {
-    const turns = new Turns();
-    try {
-      await this.#runSteps(turns);
-    } finally {
-      turns.close();
-    }
-  }
-
-  async #runSteps(turns: Turns): Promise<void> {
-    while (this.#seqs.size > 0) {
-      let ran: boolean;
-      try {
-        ran = await this.step();
-      } catch (e) {
-        const err = e instanceof LoomError ? e : new LoomError(String(e), "engine");
-        for (const s of [...this.#seqs.values()]) this.#drop(s, "error");
-        for (const r of this.#requests.values()) r.end(err);
-        this.#requests.clear();
-        return;
-      }
-      // let I/O run between steps; when nothing could run, wait for an arrival or abort
-      if (ran) await turns.next();
-      else await new Promise<void>((r) => (this.#wake = r));
-      this.#wake = undefined;
-    }
+    await this.#loop.drain();
   }
 
   /** The scheduler's view of the engine now. */
