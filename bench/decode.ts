@@ -15,6 +15,9 @@
  * `llama-batched-bench` (the same build, batch 1 and each of `--batches` together) and
  * `wllama` (llama.cpp in WASM, in headless Chromium); see bench/peers/README.md. Each figure
  * is the median (and best) of `--repeats` runs after a warm-up: the machine may be shared.
+ * `--rounds N` runs Loom and the peers N times in turn: the table pools the runs of all
+ * rounds, and the ratios are paired (each round's Loom ÷ the same round's peer; median and
+ * range), which a machine whose speed drifts over minutes disturbs less.
  *
  * @module
  */
@@ -31,6 +34,7 @@ import {
 import { llamaBatchedBenchDecode, llamaBenchDecode, nodeLlamaCppDecode } from "./_peer_llama.ts";
 import { wllamaDecode } from "./_peer_wllama.ts";
 import { measureReadBandwidth, weightBytesPerToken } from "./_roofline.ts";
+import { mergeRounds, type PairedRatio, pairedRatio } from "./_rounds.ts";
 import { ensureBenchModel } from "./models.ts";
 
 const { values: a } = parseArgs({
@@ -46,6 +50,7 @@ const { values: a } = parseArgs({
     prompt: { type: "string", default: "128" },
     tokens: { type: "string", default: "64" },
     repeats: { type: "string", default: "3" },
+    rounds: { type: "string", default: "1" },
     batches: { type: "string", default: "1,8" },
     peers: { type: "string", default: "node-llama-cpp,llama-bench,wllama" },
     json: { type: "boolean", default: false },
@@ -70,26 +75,52 @@ const bytesPerToken = await weightBytesPerToken(path);
 const bw0 = await measureReadBandwidth(o.numThreads);
 log(`  read bandwidth (WASM k_read, ${o.numThreads} threads): ${bw0.toFixed(1)} GB/s`);
 
-const results: DecodeResult[] = [];
-const backend = await createBenchBackend(a.backend, o.numThreads, a.activations as "f32" | "q8");
 const batches = a.batches.split(",").map(Number);
-results.push(await loomDecode(path, backend, o, batches));
-log(`  ${results[0]!.engine}: done, load ${load()}`);
 const PEERS: Record<string, (path: string, o: DecodeOptions) => Promise<DecodeResult>> = {
   "node-llama-cpp": nodeLlamaCppDecode,
   "llama-bench": llamaBenchDecode,
   "llama-batched-bench": (p, o) => llamaBatchedBenchDecode(p, o, batches),
   wllama: wllamaDecode,
 };
-for (const peer of a.peers.split(",").filter((p) => p && p !== "none")) {
-  const runPeer = PEERS[peer];
-  if (!runPeer) throw new Error(`--peers: ${Object.keys(PEERS).join(", ")} or none, not ${peer}`);
-  try {
-    results.push(await runPeer(path, o));
-    log(`  ${peer}: done, load ${load()}`);
-  } catch (e) {
-    log(`  ${peer}: skipped (${(e as Error).message})`);
+const peers = a.peers.split(",").filter((p) => p && p !== "none");
+for (const peer of peers) {
+  if (!PEERS[peer]) {
+    throw new Error(`--peers: ${Object.keys(PEERS).join(", ")} or none, not ${peer}`);
   }
+}
+const numRounds = Number(a.rounds);
+// rounds[engine index][round]: Loom first, then the peers in --peers order
+const rounds: (DecodeResult | undefined)[][] = [[], ...peers.map(() => [])];
+for (let round = 0; round < numRounds; round++) {
+  const tag = numRounds > 1 ? ` (round ${round + 1} of ${numRounds})` : "";
+  const backend = await createBenchBackend(a.backend, o.numThreads, a.activations as "f32" | "q8");
+  const mine = await loomDecode(path, backend, o, batches);
+  rounds[0]!.push(mine);
+  log(`  ${mine.engine}: done${tag}, load ${load()}`);
+  for (const [i, peer] of peers.entries()) {
+    try {
+      rounds[i + 1]!.push(await PEERS[peer]!(path, o));
+      log(`  ${peer}: done${tag}, load ${load()}`);
+    } catch (e) {
+      rounds[i + 1]!.push(undefined);
+      log(`  ${peer}: skipped${tag} (${(e as Error).message})`);
+    }
+  }
+}
+const ran = rounds.map((r) => r.filter((x): x is DecodeResult => x !== undefined));
+const results = ran.filter((r) => r.length > 0).map(mergeRounds);
+/** Round-paired ratios of Loom to each peer that ran (decode, prefill). */
+const paired = new Map<
+  string,
+  { decode: PairedRatio | undefined; prefill: PairedRatio | undefined }
+>();
+for (const [i, r] of ran.slice(1).entries()) {
+  if (r.length === 0) continue;
+  const mine = rounds[0] as DecodeResult[];
+  paired.set(r[0]!.engine, {
+    decode: pairedRatio(mine, rounds[i + 1]!, (x) => x.decode.median),
+    prefill: pairedRatio(mine, rounds[i + 1]!, (x) => x.prefill.median),
+  });
 }
 const bw1 = await measureReadBandwidth(o.numThreads);
 const rooflineTokS = (Math.max(bw0, bw1) * 1e9) / bytesPerToken; // the better of the two
@@ -108,6 +139,7 @@ if (a.json) {
       rooflineFraction: r.decode.median / rooflineTokS,
       loomDecodeRatio: loom.decode.median / r.decode.median,
       loomPrefillRatio: loom.prefill.median / r.prefill.median,
+      pairedRatios: paired.get(r.engine),
     })),
   };
   console.log(JSON.stringify(summary, null, 2));
@@ -151,4 +183,11 @@ if (a.json) {
     }
   }
   console.log("\n  median (best) of the runs; tok/s aggregate over the batch");
+  const span = (p: PairedRatio | undefined) =>
+    p ? `${p.median.toFixed(2)}× (${p.min.toFixed(2)}–${p.max.toFixed(2)}×)` : "-";
+  for (const [engine, p] of numRounds > 1 ? paired : []) {
+    console.log(
+      `  paired by round, Loom ÷ ${engine}: decode ${span(p.decode)}, prefill ${span(p.prefill)}`,
+    );
+  }
 }
