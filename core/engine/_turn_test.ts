@@ -41,3 +41,34 @@ Deno.test("Turns: cheap turns between host turns, and close releases waiters", a
   turns.close();
   await pending; // resolved by close (or by its message), never left hanging
 });
+
+Deno.test("Turns: a host turn gives the runtime several rounds of its loop", async () => {
+  // another chain of off-thread ops, as an HTTP request's accept, read and body are
+  let rounds = 0, stop = false;
+  const other = (async () => {
+    while (!stop) {
+      await crypto.subtle.digest("SHA-256", new Uint8Array(1));
+      rounds++;
+    }
+  })();
+  const counts: number[] = [];
+  for (const ticks of [1, undefined]) { // one tick, then the default
+    const turns = new Turns(0, ticks); // every turn a host turn
+    await turns.next();
+    const before = rounds;
+    for (let i = 0; i < 10; i++) {
+      busy(1);
+      await turns.next();
+    }
+    counts.push(rounds - before);
+    turns.close();
+  }
+  stop = true;
+  await other;
+  // one round per host turn would let a new request in only after several steps
+  assert.ok(
+    counts[1]! >= 30,
+    `the default ticks a turn: ${counts[1]} rounds of the other chain in 10 turns`,
+  );
+  assert.ok(counts[1]! > 2 * counts[0]!, `rounds in 10 turns: ${counts.join(" vs ")}`);
+});
