@@ -69,10 +69,10 @@ export function whole(limits: BindingLimits, t: Tensor): Binding {
 
 /** Units of work per weight row for embed: 32-value blocks of quantized dtypes, else values. */
 export function unitsPerRow(dtype: DType, k: number): number {
-  return dtype === "f32" || dtype === "f16" ? k : k / 32;
+  return dtype === "f32" || dtype === "f16" || dtype === "bf16" ? k : k / 32;
 }
 
-/** Units a matmul thread walks per row: 32-value blocks, f32 values or f16 pairs. */
+/** Units a matmul thread walks per row: 32-value blocks, f32 values or f16 / bf16 pairs. */
 export function matmulUnitsPerRow(dtype: DType, k: number): number {
-  return dtype === "f16" ? Math.ceil(k / 2) : unitsPerRow(dtype, k);
+  return dtype === "f16" || dtype === "bf16" ? Math.ceil(k / 2) : unitsPerRow(dtype, k);
 }

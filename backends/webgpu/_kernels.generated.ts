@@ -19,7 +19,7 @@ export type KernelName =
   | "silu_mul";
 
 /** SHA-256 of the kernel sources this module was built from. */
-export const KERNELS_HASH = "3c612a9a84dec62957931f3ae07b4cdbd3eba393e3af880c71f9d3cb32d3276b";
+export const KERNELS_HASH = "762d02266628bc60a14b0b721f17d36db0805ea7a4bc3f30f8bdf1da2c4bfc6a";
 
 /** WGSL source of every kernel. */
 export const KERNELS: Readonly<Record<KernelName, string>> = {
@@ -248,8 +248,9 @@ fn main(
 }
 `,
   f16: `
-// F16 weights: IEEE half values, two per u32 word (value e in the low half of word e / 2 when e
-// is even). Converted to f32 on load; arithmetic is f32.
+// F16 or BF16 weights (override BF16 = 1): 16-bit floats, two per u32 word (value e in the low
+// half of word e / 2 when e is even). Converted to f32 on load (a BF16 value is the high half of
+// an f32); arithmetic is f32.
 //
 // Entry \`matmul\`: out[m, col0 + r] = Σ_k x[m, k] · W[r, k] (+ bias[col0 + r]), W [n, k].
 //   bindings: 0 params (uniform, dynamic offset), 1 w (this row chunk), 2 x f32 (row m at
@@ -268,6 +269,7 @@ fn main(
 
 override WG_SIZE: u32 = 64u;
 override TILE_M: u32 = 1u;
+override BF16: u32 = 0u;
 const MAX_TILE_M: u32 = 8u;
 
 struct Params {
@@ -291,8 +293,16 @@ struct Params {
 
 var<workgroup> partial: array<f32, WG_SIZE * MAX_TILE_M>;
 
+/* the two values of a word, low half first */
+fn pair(word: u32) -> vec2f {
+  if (BF16 != 0u) {
+    return vec2f(bitcast<f32>(word << 16u), bitcast<f32>(word & 0xffff0000u));
+  }
+  return unpack2x16float(word);
+}
+
 fn weight(e: u32) -> f32 {
-  return unpack2x16float(w[e >> 1u])[e & 1u];
+  return pair(w[e >> 1u])[e & 1u];
 }
 
 @compute @workgroup_size(WG_SIZE)
@@ -316,7 +326,7 @@ fn matmul(
     // even rows start on a word: walk pairs of values
     let row = r * p.k / 2u;
     for (var k2 = t; k2 < p.k / 2u; k2 += tpr) {
-      let v = unpack2x16float(w[row + k2]);
+      let v = pair(w[row + k2]);
       for (var m = 0u; m < num_m; m++) {
         let xi = p.x_offset + (m0 + m) * p.x_stride + 2u * k2;
         acc[m] += v.x * x[xi] + v.y * x[xi + 1u];

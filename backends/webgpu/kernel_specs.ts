@@ -8,7 +8,7 @@ import { BackendError } from "@loom/core";
 import type { PipelineSpec } from "./_pipelines.ts";
 
 /** Weight dtypes with a matmul/embed kernel (the kernel file has the dtype's name). */
-export const WEIGHT_DTYPES = ["f32", "f16", "q8_0", "q4_0", "q4_k", "q6_k"] as const;
+export const WEIGHT_DTYPES = ["f32", "f16", "bf16", "q8_0", "q4_0", "q4_k", "q6_k"] as const;
 /** One of {@linkcode WEIGHT_DTYPES}. */
 export type WeightDType = typeof WEIGHT_DTYPES[number];
 
@@ -52,6 +52,17 @@ export const CPU_ADAPTER_KERNEL_SIZES: KernelSizes = {
 
 const RRW = ["read", "read", "write"] as const;
 
+/** The WGSL file of a weight dtype's matmul and embed: BF16 shares F16's (override BF16). */
+function weightKernel(dtype: WeightDType): Exclude<WeightDType, "bf16"> {
+  return dtype === "bf16" ? "f16" : dtype;
+}
+
+/** The override that makes the F16 kernel read BF16 (none for the other kernels). */
+function bf16Flag(dtype: WeightDType): Record<string, number> {
+  if (dtype === "bf16") return { BF16: 1 };
+  return dtype === "f16" ? { BF16: 0 } : {};
+}
+
 /** Every pipeline spec the ops use, by name. */
 export function kernelSpecs(s: KernelSizes): {
   matmul(dtype: WeightDType, tileRows: number): PipelineSpec;
@@ -69,16 +80,16 @@ export function kernelSpecs(s: KernelSizes): {
   const WG_SIZE = s.workgroup;
   const specs = {
     matmul: (dtype: WeightDType, tileRows: number): PipelineSpec => ({
-      kernel: dtype,
+      kernel: weightKernel(dtype),
       entry: "matmul",
       bindings: ["read", "read", "write", "read"],
-      constants: { WG_SIZE: s.matmulWorkgroup, TILE_M: tileRows },
+      constants: { WG_SIZE: s.matmulWorkgroup, TILE_M: tileRows, ...bf16Flag(dtype) },
     }),
     embed: (dtype: WeightDType): PipelineSpec => ({
-      kernel: dtype,
+      kernel: weightKernel(dtype),
       entry: "embed",
       bindings: ["read", "read", "write", "read"],
-      constants: { WG_SIZE: s.matmulWorkgroup },
+      constants: { WG_SIZE: s.matmulWorkgroup, ...bf16Flag(dtype) },
     }),
     rmsNorm: (inPlace: boolean): PipelineSpec => ({
       kernel: "rms_norm",
