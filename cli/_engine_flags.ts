@@ -20,6 +20,8 @@ import { createBackend } from "./_backends.ts";
 export const ENGINE_OPTIONS = {
   model: { type: "string" },
   backend: { type: "string", default: "auto" },
+  threads: { type: "string" },
+  activations: { type: "string", default: "q8" },
   scheduler: { type: "string", default: "fcfs" },
   "kv-blocks": { type: "string" },
   "kv-memory": { type: "string" },
@@ -34,6 +36,10 @@ export const ENGINE_HELP = `Model and engine options:
                          (default: the built-in demo model, generated in memory)
   --backend NAME         reference, wasm, webgpu or auto (default: auto = WebGPU on a
                          hardware adapter, else WASM)
+  --threads N            WASM threads (default: every core)
+  --activations q8|f32   WASM matmul activations: q8 (default) quantizes them per block of
+                         32 to int8 for quantized weights, as llama.cpp does (several times
+                         faster); f32 is exact
   --scheduler NAME       fcfs (default), preemptive or slo
   --kv-blocks N          KV-cache blocks (default: 4 full contexts, at most --kv-memory)
   --kv-memory SIZE       KV-cache memory, e.g. 512MiB or 2GiB (default 1GiB)
@@ -44,6 +50,8 @@ export const ENGINE_HELP = `Model and engine options:
 export interface EngineFlags {
   readonly model?: string | undefined;
   readonly backend: string;
+  readonly threads?: string | undefined;
+  readonly activations: string;
   readonly scheduler: string;
   readonly "kv-blocks"?: string | undefined;
   readonly "kv-memory"?: string | undefined;
@@ -92,7 +100,12 @@ export function parseBytes(name: string, text: string): number {
 
 /** Loads `--model`, or builds the demo model and says so on stderr. */
 export async function loadModel(flags: EngineFlags, command: string): Promise<Model> {
-  const backend = await createBackend(flags.backend);
+  if (flags.activations !== "q8" && flags.activations !== "f32") {
+    throw new InvalidParameterError("activations", `q8 or f32, not ${flags.activations}`);
+  }
+  const threads = intFlag("threads", flags.threads);
+  if (threads === 0) throw new InvalidParameterError("threads", "must be at least 1");
+  const backend = await createBackend(flags.backend, { threads, activations: flags.activations });
   if (flags.model) return await Model.load(flags.model, { backend });
   console.error(
     "Using the built-in demo model (random weights, so the text is gibberish).\n" +

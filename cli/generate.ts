@@ -8,6 +8,7 @@
 import { parseArgs } from "node:util";
 import { type GenerationDelta, InvalidParameterError, type Tokenizer } from "@loom/core";
 import { write } from "./_io.ts";
+import { describeBackend } from "./_backends.ts";
 import { createEngine, ENGINE_HELP, ENGINE_OPTIONS, intFlag, loadModel } from "./_engine_flags.ts";
 
 const HELP = `Usage: deno task loom generate --prompt TEXT [options]
@@ -81,7 +82,8 @@ export async function generate(args: string[]): Promise<number> {
     console.log();
     console.error(
       `\n[${ids.length} tokens in ${seconds.toFixed(2)} s, ${(ids.length / seconds).toFixed(1)} ` +
-        `tokens/s, finish: ${all.find((d) => d.finishReason)?.finishReason}]`,
+        `tokens/s, finish: ${all.find((d) => d.finishReason)?.finishReason}; ` +
+        `${describeBackend(model.backend)}]`,
     );
     return 0;
   }

@@ -6,6 +6,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { describeBackend } from "./_backends.ts";
 import { createHandler, type HandlerOptions } from "@loom/core";
 import {
   createEngine,
@@ -76,7 +77,7 @@ export async function serve(args: string[]): Promise<number> {
   }:${addr.port}`;
   console.error(
     `Loom is serving ${name} (${model.config.architecture}, ${engine.cache.numBlocks} KV blocks ` +
-      `of ${engine.cache.blockSize} tokens) at ${url}\n` +
+      `of ${engine.cache.blockSize} tokens; ${describeBackend(model.backend)}) at ${url}\n` +
       `  OpenAI API: ${url}/v1   metrics: ${url}/metrics${
         apiKey ? "   (API key required)" : ""
       }\n` +

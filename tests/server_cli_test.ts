@@ -55,6 +55,22 @@ Deno.test("cli generate/serve: --help, missing prompt, bad scheduler", async () 
   assert.match(bad.err, /unknown scheduler lottery \(fcfs/);
 });
 
+Deno.test("cli generate: WASM threads and activations flags (q8 by default)", async () => {
+  const args = ["generate", "--prompt", "Once upon", "--max-tokens", "2", "--backend", "wasm"];
+  const q8 = await run([...args, "--threads", "1"]);
+  assert.equal(q8.code, 0, q8.err);
+  assert.match(q8.err, /wasm, 1 threads, q8 activations\]/);
+  const f32 = await run([...args, "--threads", "2", "--activations", "f32"]);
+  assert.equal(f32.code, 0, f32.err);
+  assert.match(f32.err, /wasm, 2 threads, f32 activations\]/);
+  const bad = await run([...args, "--activations", "q4"]);
+  assert.equal(bad.code, 1);
+  assert.match(bad.err, /q8 or f32, not q4/);
+  const none = await run([...args, "--threads", "0"]);
+  assert.equal(none.code, 1);
+  assert.match(none.err, /threads/);
+});
+
 Deno.test("cli serve: listens on 127.0.0.1, SIGTERM drains an in-flight stream", async () => {
   const p = spawn(["serve", "--port", "0", "--api-key", "k"]);
   const lines = p.stderr.pipeThrough(new TextDecoderStream()).getReader();

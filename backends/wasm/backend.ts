@@ -163,6 +163,21 @@ export class WasmBackend implements Backend {
     return this.#rt.u8Dot;
   }
 
+  /**
+   * Matmul activations: `f32` (exact) or `q8` (int8 per block of 32, as llama.cpp).
+   *
+   * @example
+   * ```ts
+   * import { WasmBackend } from "@loom/wasm";
+   * const be = await WasmBackend.create({ numThreads: 1, activations: "q8" });
+   * console.log(be.activations); // "q8"
+   * be.dispose();
+   * ```
+   */
+  get activations(): "f32" | "q8" {
+    return this.#rt.activations;
+  }
+
   /** Threads taking part in large ops. */
   get numThreads(): number {
     return this.#rt.pool.numThreads;
