@@ -1,8 +1,8 @@
 /**
  * Loom's OpenAI-compatible server as `bench:serve --spawn loom` runs it: the same handler as
- * `deno task serve`, over any bench backend (`loom serve` has no `--backend wasm` yet), with
- * the KV-cache dtype (`--kv-dtype`, f32 by default as in `loom serve`) and the chunked-prefill
- * budget as flags.
+ * `deno task serve`, over any bench backend, with the flags a benchmark varies that `loom serve`
+ * does not have: the KV-cache dtype (`--kv-dtype`, f32 by default as in `loom serve`) and the
+ * chunked-prefill budget (`--max-batch-tokens`).
  *
  * ```sh
  * deno run -A bench/_loom_server.ts --model bench/.models/loom-bench-135m-q8_0-v1.gguf \
