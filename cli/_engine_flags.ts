@@ -26,6 +26,7 @@ export const ENGINE_OPTIONS = {
   "kv-blocks": { type: "string" },
   "kv-memory": { type: "string" },
   "block-size": { type: "string", default: "16" },
+  "max-batch-tokens": { type: "string" },
   "max-queue": { type: "string" },
   help: { type: "boolean", default: false },
 } as const;
@@ -44,6 +45,8 @@ export const ENGINE_HELP = `Model and engine options:
   --kv-blocks N          KV-cache blocks (default: 4 full contexts, at most --kv-memory)
   --kv-memory SIZE       KV-cache memory, e.g. 512MiB or 2GiB (default 1GiB)
   --block-size N         tokens per KV block (default 16)
+  --max-batch-tokens N   tokens a step computes, prefill chunks included (default: 256 on
+                         WASM, where a shorter step lets new requests in sooner; else 512)
   --max-queue N          requests waiting before new ones get 429 (default unlimited)`;
 
 /** The shared flags' values, as parseArgs returns them. */
@@ -56,6 +59,7 @@ export interface EngineFlags {
   readonly "kv-blocks"?: string | undefined;
   readonly "kv-memory"?: string | undefined;
   readonly "block-size": string;
+  readonly "max-batch-tokens"?: string | undefined;
   readonly "max-queue"?: string | undefined;
 }
 
@@ -105,15 +109,18 @@ export async function loadModel(flags: EngineFlags, command: string): Promise<Mo
   }
   const threads = intFlag("threads", flags.threads);
   if (threads === 0) throw new InvalidParameterError("threads", "must be at least 1");
+  const budget = intFlag("max-batch-tokens", flags["max-batch-tokens"]);
+  if (budget === 0) throw new InvalidParameterError("max-batch-tokens", "must be at least 1");
   const backend = await createBackend(flags.backend, { threads, activations: flags.activations });
-  if (flags.model) return await Model.load(flags.model, { backend });
+  const maxBatchTokens = budget ?? (backend.name === "wasm" ? 256 : 512);
+  if (flags.model) return await Model.load(flags.model, { backend, maxBatchTokens });
   console.error(
     "Using the built-in demo model (random weights, so the text is gibberish).\n" +
       `Run a real model with: deno task ${command === "serve" ? "" : "loom "}${command} ` +
       "--model path/to/model.gguf " +
       "(or --model hf:ORG/REPO/FILE.gguf)\n",
   );
-  return await buildDemoModel(backend);
+  return await buildDemoModel(backend, { maxBatchTokens });
 }
 
 /** Builds the engine the flags describe over a loaded model. */

@@ -77,7 +77,8 @@ export async function serve(args: string[]): Promise<number> {
   }:${addr.port}`;
   console.error(
     `Loom is serving ${name} (${model.config.architecture}, ${engine.cache.numBlocks} KV blocks ` +
-      `of ${engine.cache.blockSize} tokens; ${describeBackend(model.backend)}) at ${url}\n` +
+      `of ${engine.cache.blockSize} tokens, steps of ${engine.maxBatchTokens} tokens; ` +
+      `${describeBackend(model.backend)}) at ${url}\n` +
       `  OpenAI API: ${url}/v1   metrics: ${url}/metrics${
         apiKey ? "   (API key required)" : ""
       }\n` +

@@ -66,13 +66,16 @@ Deno.test("cli generate: WASM threads and activations flags (q8 by default)", as
   const bad = await run([...args, "--activations", "q4"]);
   assert.equal(bad.code, 1);
   assert.match(bad.err, /q8 or f32, not q4/);
+  const zero = await run([...args, "--max-batch-tokens", "0"]);
+  assert.equal(zero.code, 1);
+  assert.match(zero.err, /max-batch-tokens/);
   const none = await run([...args, "--threads", "0"]);
   assert.equal(none.code, 1);
   assert.match(none.err, /threads/);
 });
 
 Deno.test("cli serve: listens on 127.0.0.1, SIGTERM drains an in-flight stream", async () => {
-  const p = spawn(["serve", "--port", "0", "--api-key", "k"]);
+  const p = spawn(["serve", "--port", "0", "--api-key", "k", "--backend", "wasm"]);
   const lines = p.stderr.pipeThrough(new TextDecoderStream()).getReader();
   let log = "";
   while (!/at (http:\/\/[^\s]+)/.test(log)) {
@@ -82,6 +85,7 @@ Deno.test("cli serve: listens on 127.0.0.1, SIGTERM drains an in-flight stream",
   }
   const origin = /at (http:\/\/[^\s]+)/.exec(log)![1]!;
   assert.match(origin, /^http:\/\/127\.0\.0\.1:\d+$/);
+  assert.match(log, /steps of 256 tokens; wasm, \d+ threads, q8 activations\)/); // WASM defaults
   const res = await fetch(`${origin}/v1/completions`, {
     method: "POST",
     headers: { authorization: "Bearer k" },
