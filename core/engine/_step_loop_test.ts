@@ -42,50 +42,52 @@ Deno.test("StepLoop: an arrival after the loop's last look at the work restarts 
   assert.equal(loop.active, false);
 });
 
-Deno.test("StepLoop: a kick during a step that ran nothing is not slept through", async () => {
-  let runnable = false, done = false, steps = 0;
-  const loop = new StepLoop(
+interface Gate {
+  runnable: boolean;
+  done: boolean;
+  steps: number;
+}
+
+/** A loop with one sequence that runs once `runnable`; until then a step runs nothing. */
+function gated(whileBlocked: (loop: StepLoop, gate: Gate) => void = () => {}) {
+  const gate: Gate = { runnable: false, done: false, steps: 0 };
+  const loop: StepLoop = new StepLoop(
     () => {
-      steps++;
-      if (!runnable) {
-        runnable = true; // e.g. blocks freed by an abort while the step ran
-        loop.kick();
+      gate.steps++;
+      if (!gate.runnable) {
+        whileBlocked(loop, gate);
         return Promise.resolve(false);
       }
-      done = true;
+      gate.done = true;
       return Promise.resolve(true);
     },
-    () => !done,
+    () => !gate.done,
     (e) => {
       throw e;
     },
   );
+  return { loop, gate };
+}
+
+Deno.test("StepLoop: a kick during a step that ran nothing is not slept through", async () => {
+  const { loop, gate } = gated((l, g) => {
+    g.runnable = true; // e.g. blocks freed by an abort while the step ran
+    l.kick();
+  });
   loop.kick();
   assert.notEqual(await within(loop.drain(), 2000), "timeout");
-  assert.equal(steps, 2);
+  assert.equal(gate.steps, 2);
 });
 
 Deno.test("StepLoop: sleeps when nothing can run and resumes on the next kick", async () => {
-  let runnable = false, done = false, steps = 0;
-  const loop = new StepLoop(
-    () => {
-      steps++;
-      if (!runnable) return Promise.resolve(false);
-      done = true;
-      return Promise.resolve(true);
-    },
-    () => !done,
-    (e) => {
-      throw e;
-    },
-  );
+  const { loop, gate } = gated();
   loop.kick();
   assert.equal(await within(loop.drain(), 50), "timeout"); // asleep, not spinning
-  assert.equal(steps, 1);
-  runnable = true;
+  assert.equal(gate.steps, 1);
+  gate.runnable = true;
   loop.kick();
   assert.notEqual(await within(loop.drain(), 2000), "timeout");
-  assert.equal(steps, 2);
+  assert.equal(gate.steps, 2);
 });
 
 Deno.test("StepLoop: a step that throws goes to fail and ends the loop", async () => {
