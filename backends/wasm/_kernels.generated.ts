@@ -2,7 +2,7 @@
 // Built by clang version 19.1.7 from backends/wasm/_src/.
 
 /** sha256 of the kernel sources and build flags. */
-export const SOURCE_HASH = "1ec7d0c0b78d7f1e3d12f8acbcb9209a390164e509d449d5dcacb0bd5eba51c1";
+export const SOURCE_HASH = "c797b7e9d8334b61cc67f39d30c37ba2196b2bb2c445a465703ca042bbbef240";
 /** The compiler that built the bytes below. */
 export const CLANG_VERSION = "clang version 19.1.7";
 /** sha256 of each build's wasm bytes. */

@@ -414,44 +414,51 @@ loom_q8_0_2x4:
 	local.set	\dst
 .endm
 
-# x row r's scaling at group offset \o (xs/xd): \f0 ← −(Σx · dmin·m · d_x) + (f32(\a) · d·sc ·
-# d_x + \f0), \f1 likewise from \b; d·sc in locals 38 / 39, dmin·m in 40 / 41
-.macro SCALE_K xs, xd, o, a, b, f0, f1
-	local.get	\xd
-	v128.load	\o:p2align=0
-	local.set	42
+# local \dst ← Σx of the group's 4 blocks as f32, from local \xs at \o (which holds 8·Σx)
+.macro XSUM xs, o, dst
 	local.get	\xs
 	v128.load	\o:p2align=0
 	i32.const	3
 	i32x4.shr_s
 	f32x4.convert_i32x4_s
-	local.set	43
-	local.get	43
-	local.get	40
-	local.get	42
+	local.set	\dst
+.endm
+
+# A Q4_K sum's scaling, \f ← −(Σx · dmin·m · d_x) + (f32(int sum) · d·sc · d_x + \f), as
+# MIN_K \xsum, \dmn, \dx; then the caller pushes the f32 int sum; then MADD_K \dsc, \dx, \f
+# (locals: Σx, dmin·m, d_x, d·sc).
+.macro MIN_K xsum, dmn, dx
+	local.get	\xsum
+	local.get	\dmn
+	local.get	\dx
 	f32x4.mul
+.endm
+
+.macro MADD_K dsc, dx, f
+	local.get	\dsc
+	local.get	\dx
+	f32x4.mul
+	local.get	\f
+	f32x4.relaxed_madd
+	f32x4.relaxed_nmadd
+	local.set	\f
+.endm
+
+# x row r's scaling at group offset \o (xs/xd): \f0 from \a, \f1 from \b; d·sc in locals
+# 38 / 39, dmin·m in 40 / 41
+.macro SCALE_K xs, xd, o, a, b, f0, f1
+	local.get	\xd
+	v128.load	\o:p2align=0
+	local.set	42
+	XSUM	\xs, \o, 43
+	MIN_K	43, 40, 42
 	local.get	\a
 	f32x4.convert_i32x4_s
-	local.get	38
-	local.get	42
-	f32x4.mul
-	local.get	\f0
-	f32x4.relaxed_madd
-	f32x4.relaxed_nmadd
-	local.set	\f0
-	local.get	43
-	local.get	41
-	local.get	42
-	f32x4.mul
+	MADD_K	38, 42, \f0
+	MIN_K	43, 41, 42
 	local.get	\b
 	f32x4.convert_i32x4_s
-	local.get	39
-	local.get	42
-	f32x4.mul
-	local.get	\f1
-	f32x4.relaxed_madd
-	f32x4.relaxed_nmadd
-	local.set	\f1
+	MADD_K	39, 42, \f1
 .endm
 
 # one group: weights at \w0.. (+16 per step), x at \x0 / \x0 + 64, scale bytes \sc / \mn,
@@ -646,21 +653,12 @@ loom_q4_0_4x1:
 .macro SCALE1_K s, sc, mn, lo, hi, f
 	SCALE_BYTES	\s, 0, \sc, 34
 	SCALE_BYTES	\s, 4, \mn, 35
-	local.get	33
-	local.get	35
-	local.get	32
-	f32x4.mul
+	MIN_K	33, 35, 32
 	local.get	\lo
 	local.get	\hi
 	i32x4.add
 	f32x4.convert_i32x4_s
-	local.get	34
-	local.get	32
-	f32x4.mul
-	local.get	\f
-	f32x4.relaxed_madd
-	f32x4.relaxed_nmadd
-	local.set	\f
+	MADD_K	34, 32, \f
 .endm
 
 # one group: weights at \w0 (+16 a step), x at \x0 (+16 a step; high halves +64), scale
@@ -674,12 +672,7 @@ loom_q4_0_4x1:
 	local.get	6
 	v128.load	\o:p2align=0
 	local.set	32
-	local.get	5
-	v128.load	\o:p2align=0
-	i32.const	3
-	i32x4.shr_s
-	f32x4.convert_i32x4_s
-	local.set	33
+	XSUM	5, \o, 33
 	SCALE1_K	2, \sc, \mn, 16, 20, 24
 	SCALE1_K	13, \sc, \mn, 17, 21, 25
 	SCALE1_K	14, \sc, \mn, 18, 22, 26
