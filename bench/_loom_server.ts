@@ -6,7 +6,7 @@
  *
  * ```sh
  * deno run -A bench/_loom_server.ts --model bench/.models/loom-bench-135m-q8_0-v1.gguf \
- *   --backend wasm --threads 2 --port 8000 --max-batch-tokens 256 --kv-blocks 256
+ *   --backend wasm --threads 2 --port 8000 --max-batch-tokens 128 --kv-blocks 256
  * ```
  *
  * @module
@@ -26,9 +26,10 @@ if (import.meta.main) {
       activations: { type: "string", default: "q8" },
       port: { type: "string", default: "8000" },
       scheduler: { type: "string", default: "fcfs" },
+      "pack-prefills": { type: "string" },
       "kv-blocks": { type: "string", default: "512" },
       "block-size": { type: "string", default: "16" },
-      "max-batch-tokens": { type: "string", default: "256" },
+      "max-batch-tokens": { type: "string", default: "128" },
       "kv-dtype": { type: "string", default: "f32" },
       "max-seqs": { type: "string", default: "64" },
     },
@@ -51,7 +52,7 @@ if (import.meta.main) {
       numBlocks: Number(a["kv-blocks"]),
       blockSize: Number(a["block-size"]),
     }),
-    scheduler: createScheduler(a.scheduler),
+    scheduler: createScheduler(a.scheduler, a["pack-prefills"]),
     kvDType: kvDTypeFlag(a["kv-dtype"]),
     maxBatchTokens,
     maxBatchSeqs: Number(a["max-seqs"]),

@@ -29,6 +29,8 @@ export interface SpawnOptions {
   /** Loom: backend and scheduler. */
   readonly backend: string;
   readonly scheduler: string;
+  /** Loom: FCFS prompt packing (`whole` or `chunk`; the server's default when absent). */
+  readonly packPrefills?: string | undefined;
   /** Loom: KV-cache dtype (Loom's default is f32; llama-server keeps f16). */
   readonly kvDType: "f32" | "f16";
 }
@@ -113,6 +115,7 @@ export async function startLoom(o: SpawnOptions): Promise<ServerHandle> {
     `--kv-blocks=${numBlocks}`,
     `--max-batch-tokens=${o.maxBatchTokens}`,
     `--kv-dtype=${o.kvDType}`,
+    ...(o.packPrefills === undefined ? [] : [`--pack-prefills=${o.packPrefills}`]),
     "--port=$PORT",
   ]);
 }

@@ -49,8 +49,9 @@ const { values: a } = parseArgs({
     parallel: { type: "string", default: "4" },
     backend: { type: "string", default: "wasm" },
     scheduler: { type: "string", default: "fcfs" },
+    "pack-prefills": { type: "string" },
     "kv-dtype": { type: "string", default: "f32" },
-    "max-batch-tokens": { type: "string", default: "256" },
+    "max-batch-tokens": { type: "string", default: "128" },
     "num-requests": { type: "string", default: "16" },
     "request-rate": { type: "string", default: "inf" },
     burstiness: { type: "string", default: "1" },
@@ -151,6 +152,7 @@ if (spawnNames.length > 0) {
     maxBatchTokens: Number(a["max-batch-tokens"]),
     backend: a.backend,
     scheduler: a.scheduler,
+    packPrefills: a["pack-prefills"],
     kvDType: kvDTypeFlag(a["kv-dtype"]),
   };
   log(`model ${model}, ${spawnOptions.numThreads} threads`);

@@ -23,6 +23,7 @@ export const ENGINE_OPTIONS = {
   threads: { type: "string" },
   activations: { type: "string", default: "q8" },
   scheduler: { type: "string", default: "fcfs" },
+  "pack-prefills": { type: "string" },
   "kv-blocks": { type: "string" },
   "kv-memory": { type: "string" },
   "block-size": { type: "string", default: "16" },
@@ -42,10 +43,14 @@ export const ENGINE_HELP = `Model and engine options:
                          32 to int8 for quantized weights, as llama.cpp does (several times
                          faster); f32 is exact
   --scheduler NAME       fcfs (default), preemptive or slo
+  --pack-prefills MODE   fcfs: whole (default) lets a prompt join a step that already
+                         prefills another only when all of it fits, so prompts of a burst
+                         finish one after another; chunk fills the budget, splitting one
+                         (with --scheduler fcfs only)
   --kv-blocks N          KV-cache blocks (default: 4 full contexts, at most --kv-memory)
   --kv-memory SIZE       KV-cache memory, e.g. 512MiB or 2GiB (default 1GiB)
   --block-size N         tokens per KV block (default 16)
-  --max-batch-tokens N   tokens a step computes, prefill chunks included (default: 256 on
+  --max-batch-tokens N   tokens a step computes, prefill chunks included (default: 128 on
                          WASM, where a shorter step lets new requests in sooner; else 512)
   --max-queue N          requests waiting before new ones get 429 (default unlimited)`;
 
@@ -56,6 +61,7 @@ export interface EngineFlags {
   readonly threads?: string | undefined;
   readonly activations: string;
   readonly scheduler: string;
+  readonly "pack-prefills"?: string | undefined;
   readonly "kv-blocks"?: string | undefined;
   readonly "kv-memory"?: string | undefined;
   readonly "block-size": string;
@@ -69,8 +75,20 @@ const SCHEDULER_CLASSES: Readonly<Record<string, string>> = {
   slo: "SloAwareScheduler",
 };
 
-/** A scheduler by CLI name. */
-export function createScheduler(name: string): Scheduler {
+/**
+ * A scheduler by CLI name; `packPrefills` (`--pack-prefills`) is FCFS's prompt packing, whole
+ * by default.
+ */
+export function createScheduler(name: string, packPrefills?: string): Scheduler {
+  if (name === "fcfs") {
+    if (packPrefills !== undefined && packPrefills !== "whole" && packPrefills !== "chunk") {
+      throw new InvalidParameterError("pack-prefills", `whole or chunk, not ${packPrefills}`);
+    }
+    return new schedulers.FcfsScheduler({ packPrefills: packPrefills ?? "whole" });
+  }
+  if (packPrefills !== undefined) {
+    throw new InvalidParameterError("pack-prefills", `applies to the fcfs scheduler, not ${name}`);
+  }
   const className = SCHEDULER_CLASSES[name];
   const ctor = className === undefined
     ? undefined
@@ -112,7 +130,7 @@ export async function loadModel(flags: EngineFlags, command: string): Promise<Mo
   const budget = intFlag("max-batch-tokens", flags["max-batch-tokens"]);
   if (budget === 0) throw new InvalidParameterError("max-batch-tokens", "must be at least 1");
   const backend = await createBackend(flags.backend, { threads, activations: flags.activations });
-  const maxBatchTokens = budget ?? (backend.name === "wasm" ? 256 : 512);
+  const maxBatchTokens = budget ?? (backend.name === "wasm" ? 128 : 512);
   if (flags.model) return await Model.load(flags.model, { backend, maxBatchTokens });
   console.error(
     "Using the built-in demo model (random weights, so the text is gibberish).\n" +
@@ -138,7 +156,7 @@ export function createEngine(model: Model, flags: EngineFlags): Engine {
   return new Engine({
     model,
     cache: new PagedCacheManager({ numBlocks, blockSize }),
-    scheduler: createScheduler(flags.scheduler),
+    scheduler: createScheduler(flags.scheduler, flags["pack-prefills"]),
     ...(maxWaiting !== undefined ? { maxWaiting } : {}),
   });
 }

@@ -6,13 +6,14 @@
  *
  * @module
  */
-import type {
-  Preemption,
-  ScheduledChunk,
-  SchedulePlan,
-  Scheduler,
-  SchedulerContext,
-  SequenceView,
+import {
+  InvalidParameterError,
+  type Preemption,
+  type ScheduledChunk,
+  type SchedulePlan,
+  type Scheduler,
+  type SchedulerContext,
+  type SequenceView,
 } from "@loom/core";
 
 /** Options of {@linkcode FcfsScheduler}. */
@@ -21,6 +22,14 @@ export interface FcfsOptions {
   readonly preemption?: "recompute" | "swap";
   /** Longest prefill chunk per sequence per step (default: the whole budget). */
   readonly maxPrefillChunk?: number;
+  /**
+   * How new prompts share a step's budget with a prompt already prefilling in it. `chunk`
+   * (default) fills the budget, splitting the last prompt; `whole` lets another prompt join
+   * only when all of it fits, so under a burst prompts finish one after another and the first
+   * ones get their first token sooner (the last one no later). A prompt alone in a step is
+   * still split to the budget.
+   */
+  readonly packPrefills?: "chunk" | "whole";
 }
 
 /**
@@ -29,23 +38,36 @@ export interface FcfsOptions {
  * @example
  * ```ts
  * import { FcfsScheduler } from "@loom/schedulers";
- * const s = new FcfsScheduler({ preemption: "swap" });
- * console.log(s.name); // "fcfs"
+ * const s = new FcfsScheduler({ preemption: "swap", packPrefills: "whole" });
+ * console.log(s.name, s.packPrefills); // "fcfs" "whole"
  * ```
  */
 export class FcfsScheduler implements Scheduler {
   readonly name = "fcfs";
   readonly #preemption: "recompute" | "swap";
   readonly #maxChunk: number;
+  readonly #whole: boolean;
 
   /**
    * Creates the scheduler.
    *
-   * @param options Preemption mode and prefill chunk limit.
+   * @param options Preemption mode, prefill chunk limit and prompt packing.
    */
   constructor(options: FcfsOptions = {}) {
     this.#preemption = options.preemption ?? "recompute";
     this.#maxChunk = options.maxPrefillChunk ?? Infinity;
+    if (options.packPrefills !== undefined && !["chunk", "whole"].includes(options.packPrefills)) {
+      throw new InvalidParameterError(
+        "packPrefills",
+        `chunk or whole, not ${options.packPrefills}`,
+      );
+    }
+    this.#whole = options.packPrefills === "whole";
+  }
+
+  /** How new prompts share a step with one already prefilling (see {@linkcode FcfsOptions}). */
+  get packPrefills(): "chunk" | "whole" {
+    return this.#whole ? "whole" : "chunk";
   }
 
   schedule(ctx: SchedulerContext): SchedulePlan {
@@ -53,6 +75,7 @@ export class FcfsScheduler implements Scheduler {
     const preempt: Preemption[] = [];
     let budget = ctx.maxBatchTokens;
     let free = ctx.cache.numFreeBlocks;
+    let prefilling = false; // a prompt chunk is in this step
     const running = [...ctx.running]; // in start order; victims come from the end
     const gone = new Set<number>();
     const victimMode = (s: SequenceView): Preemption["mode"] =>
@@ -83,6 +106,7 @@ export class FcfsScheduler implements Scheduler {
       budget -= n;
       free -= need;
       need = 0;
+      prefilling ||= n > 1;
     }
     // 2. swapped sequences come back first, in order, when nothing was preempted now
     if (preempt.length === 0) {
@@ -94,6 +118,7 @@ export class FcfsScheduler implements Scheduler {
         run.push({ seqId: seq.id, numTokens: n });
         budget -= n;
         free -= need;
+        prefilling ||= n > 1;
       }
     }
     // 3. waiting sequences in arrival order (head-of-line: stop at the first that does not fit)
@@ -102,11 +127,13 @@ export class FcfsScheduler implements Scheduler {
         if (budget === 0 || run.length === ctx.maxBatchSeqs) break;
         const cached = ctx.cache.numCachedTokens(seq);
         const n = Math.min(seq.numTokens - cached, budget, this.#maxChunk);
+        if (this.#whole && prefilling && n < seq.numTokens - cached) break;
         const need = ctx.cache.numBlocksNeeded(seq, n);
         if (need > free) break;
         run.push({ seqId: seq.id, numTokens: n });
         budget -= n;
         free -= need;
+        prefilling = true;
       }
     }
     return { run, preempt, reject: [] };

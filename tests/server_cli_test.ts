@@ -41,11 +41,12 @@ Deno.test("cli generate: --json gives ids, text, top-5 logprobs and timings", as
   assert.equal(plain.out.trimEnd(), j.text.trimEnd()); // greedy by default: the same text
 });
 
-Deno.test("cli generate/serve: --help, missing prompt, bad scheduler", async () => {
+Deno.test("cli generate/serve: --help, missing prompt, bad scheduler and packing", async () => {
   for (const cmd of ["generate", "serve"]) {
     const h = await run([cmd, "--help"]);
     assert.equal(h.code, 0);
     assert.match(h.out, /--scheduler/);
+    assert.match(h.out, /--pack-prefills/);
   }
   const missing = await run(["generate"]);
   assert.equal(missing.code, 1);
@@ -53,6 +54,19 @@ Deno.test("cli generate/serve: --help, missing prompt, bad scheduler", async () 
   const bad = await run(["generate", "--prompt", "a", "--scheduler", "lottery"]);
   assert.equal(bad.code, 1);
   assert.match(bad.err, /unknown scheduler lottery \(fcfs/);
+  const pack = await run(["generate", "--prompt", "a", "--pack-prefills", "some"]);
+  assert.equal(pack.code, 1);
+  assert.match(pack.err, /whole or chunk, not some/);
+  const notFcfs = await run([
+    "generate",
+    "--prompt",
+    "a",
+    "--scheduler",
+    "slo",
+    "--pack-prefills=chunk",
+  ]);
+  assert.equal(notFcfs.code, 1);
+  assert.match(notFcfs.err, /applies to the fcfs scheduler, not slo/);
 });
 
 Deno.test("cli generate: WASM threads and activations flags (q8 by default)", async () => {
@@ -85,7 +99,7 @@ Deno.test("cli serve: listens on 127.0.0.1, SIGTERM drains an in-flight stream",
   }
   const origin = /at (http:\/\/[^\s]+)/.exec(log)![1]!;
   assert.match(origin, /^http:\/\/127\.0\.0\.1:\d+$/);
-  assert.match(log, /steps of 256 tokens; wasm, \d+ threads, q8 activations\)/); // WASM defaults
+  assert.match(log, /steps of 128 tokens; wasm, \d+ threads, q8 activations\)/); // WASM defaults
   const res = await fetch(`${origin}/v1/completions`, {
     method: "POST",
     headers: { authorization: "Bearer k" },
