@@ -46,6 +46,7 @@ export type KernelExports = Record<KernelName, KernelFn> & {
   repack_q8_0: RepackFn;
   repack_q4_0: RepackFn;
   repack_q4_k: RepackFn;
+  repack_q5_k: RepackFn;
   repack_q6_k: RepackFn;
   dequant_rows(desc: number, row0: number, numRows: number, dst: number): void;
   /** 1 when the relaxed int8 dot is exact for unsigned bytes above 127 (x86 AVX-VNNI). */

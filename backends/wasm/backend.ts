@@ -53,7 +53,7 @@ export interface WasmBackendOptions {
   readonly spinMicros?: number;
   /**
    * Matmul activations: `f32` (default; results match the reference backend to f32
-   * rounding) or `q8`: for Q4_0, Q8_0, Q4_K and Q6_K weights, activations are quantized per
+   * rounding) or `q8`: for Q4_0, Q8_0, Q4_K, Q5_K and Q6_K weights, activations are quantized per
    * block of 32 to int8 as llama.cpp does and multiplied in integers (3–5× faster decode;
    * logits move by about 0.1, as llama.cpp's own do against F32 math).
    */
@@ -73,7 +73,7 @@ export interface WasmBackendOptions {
  */
 const REPACKED: Partial<
   Record<DType, {
-    fn: "repack_q8_0" | "repack_q4_0" | "repack_q4_k" | "repack_q6_k";
+    fn: "repack_q8_0" | "repack_q4_0" | "repack_q4_k" | "repack_q5_k" | "repack_q6_k";
     bytesPerValue: number;
     scaleBytes: number;
     blockValues: number;
@@ -82,6 +82,7 @@ const REPACKED: Partial<
   q8_0: { fn: "repack_q8_0", bytesPerValue: 1, scaleBytes: 4, blockValues: 32 },
   q4_0: { fn: "repack_q4_0", bytesPerValue: 0.5, scaleBytes: 4, blockValues: 32 },
   q4_k: { fn: "repack_q4_k", bytesPerValue: 0.5, scaleBytes: 24, blockValues: 256 },
+  q5_k: { fn: "repack_q5_k", bytesPerValue: 0.625, scaleBytes: 24, blockValues: 256 },
   q6_k: { fn: "repack_q6_k", bytesPerValue: 0.75, scaleBytes: 64, blockValues: 256 },
 };
 
@@ -242,7 +243,7 @@ export class WasmBackend implements Backend {
   }
 
   /**
-   * Copies a weight into wasm memory in its stored dtype. Q8_0, Q4_0, Q4_K and Q6_K
+   * Copies a weight into wasm memory in its stored dtype. Q8_0, Q4_0, Q4_K, Q5_K and Q6_K
    * matrices are repacked into a quant plane and a scale plane; vectors (norms, biases) are held
    * as f32.
    */

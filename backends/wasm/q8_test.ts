@@ -28,11 +28,13 @@ for (
     if (u8Dot === false) assert.equal(q8.u8Dot, false);
     try {
       const rng = new Rng(5);
-      // k = 576 and 96: int8 tiles over whole groups of 4 blocks plus a tail of 2 and 3 blocks
+      // k = 576 and 96: int8 tiles over whole groups of 4 blocks plus a tail of 2 and 3 blocks;
+      // K-quants come in superblocks of 256
       const shapes: Record<string, [number, number][]> = {
         q4_0: [[7, 512], [5, 576], [3, 96]],
         q8_0: [[7, 512], [5, 576]],
         q4_k: [[7, 512]],
+        q5_k: [[7, 512], [3, 256]],
         q6_k: [[7, 512]],
       };
       for (

@@ -35,9 +35,10 @@ enum {
 
 /*
  * A weight resident in memory. `data` holds rows of `k` values in the stored format, except
- * Q8_0, Q4_0, Q4_K and Q6_K, which are repacked at load into a quant plane (`data`: Q8_0
- * int8 [n, k]; Q4_0 and Q4_K nibbles [n, k/2]; Q6_K [n, 3k/4], see below) and a scale plane
- * (`scales`: f32 [n, k/32]; Q6_K f32 [n, k/16]; Q4_K 24 bytes per 256 values).
+ * Q8_0, Q4_0, Q4_K, Q5_K and Q6_K, which are repacked at load into a quant plane (`data`:
+ * Q8_0 int8 [n, k]; Q4_0 and Q4_K nibbles [n, k/2]; Q5_K [n, 5k/8]; Q6_K [n, 3k/4], see
+ * below) and a scale plane (`scales`: f32 [n, k/32]; Q6_K f32 [n, k/16]; Q4_K and Q5_K 24
+ * bytes per 256 values).
  *
  * Q4_0 and Q8_0 rows are interleaved in groups of 4 blocks (Q4_0: 64 bytes, Q8_0: 128):
  * 32-bit word m (Q4_0: 0..3, Q8_0: 0..7) of block k (0..3) sits at word 4m + k, so a 16-byte
@@ -72,6 +73,13 @@ typedef struct {
  * 6-bit scales and the 8 mins as bytes.
  */
 #define Q4K_SCALE_BYTES 24
+
+/*
+ * Q5_K rows are repacked (repack_q5_k) as Q4_K's low 4 bits and scales, followed in the same
+ * row by a plane of the fifth bits, 16 bytes a group of 128 values: byte 4i + t holds, at bit
+ * m, the fifth bit of the value in nibble vector m's low nibble at byte 4i + t (block i of
+ * the group) and, at bit 4 + m, that of its high nibble. A row is 5k/8 bytes.
+ */
 
 /* Where Q4_K weight row j's scale bytes start (k / 256 superblocks of Q4K_SCALE_BYTES). */
 INLINE const uint8_t* q4k_scales_of(const WeightDesc* w, uint32_t j) {

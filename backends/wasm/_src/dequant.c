@@ -1,5 +1,5 @@
 /*
- * Row dequantizers for every dtype, load-time repacking of Q8_0 / Q4_0 / Q4_K / Q6_K, and the
+ * Row dequantizers for every dtype, load-time repacking of Q8_0 / Q4_0 / Q4_K / Q5_K / Q6_K, and the
  * embedding lookup. Block layouts are GGML's (ggml-common.h); each loop mirrors ggml's
  * dequantize_row_* so the f32 values are the ones llama.cpp computes.
  */
@@ -208,27 +208,30 @@ static void row_q4_k(const uint8_t* q, const uint8_t* sc, uint32_t k, float* y) 
   }
 }
 
-/* Q5_K: d, dmin, scales[12], qh[32], qs[128] (176 bytes / 256 values). */
-static void row_q5_k(const uint8_t* x, uint32_t k, float* y) {
-  for (uint32_t b = 0; b < k / 256; b++, x += 176) {
-    float d = rd_f16(x), min = rd_f16(x + 2);
-    const uint8_t* scales = x + 4;
-    const uint8_t* qh = x + 16;
-    const uint8_t* ql = x + 48;
-    int is = 0;
-    uint8_t u1 = 1, u2 = 2;
-    for (int j = 0; j < 256; j += 64) {
-      uint8_t sc, m;
-      scale_min_k4(is + 0, scales, &sc, &m);
-      float d1 = d * (float)sc, m1 = min * (float)m;
-      scale_min_k4(is + 1, scales, &sc, &m);
-      float d2 = d * (float)sc, m2 = min * (float)m;
-      for (int l = 0; l < 32; l++) *y++ = d1 * (float)((ql[l] & 0xF) + (qh[l] & u1 ? 16 : 0)) - m1;
-      for (int l = 0; l < 32; l++) *y++ = d2 * (float)((ql[l] >> 4) + (qh[l] & u2 ? 16 : 0)) - m2;
-      ql += 32;
-      is += 2;
-      u1 = (uint8_t)(u1 << 2);
-      u2 = (uint8_t)(u2 << 2);
+/*
+ * Repacked Q5_K (common.h): Q4_K's nibbles and scales, plus each value's fifth bit from the
+ * row's high-bit plane (16 bytes a group: byte 4i + t, bit m for word m's low nibble of block
+ * i, bit 4 + m for its high nibble).
+ */
+static void row_q5_k(const uint8_t* q, const uint8_t* sc, uint32_t k, float* y) {
+  const uint8_t* hq = q + k / 2;
+  for (uint32_t g = 0; g < k / 128; g++, q += 64, hq += 16, y += 128) {
+    const uint8_t* s = sc + 24 * (g / 2);
+    float d = as_f32(rd_u32(s)), dmin = as_f32(rd_u32(s + 4));
+    for (int i = 0; i < 4; i++) { /* block i of the group: sub-block 4·(g % 2) + i */
+      int sb = 4 * (g % 2) + i;
+      v128_t dv = wasm_f32x4_splat(d * (float)s[8 + sb]), mv = wasm_f32x4_splat(dmin * (float)s[16 + sb]);
+      uint32_t hb = rd_u32(hq + 4 * i);
+      for (int m = 0; m < 4; m++) { /* word m of block i: values 4m.., high nibbles 16 + 4m.. */
+        uint32_t w = rd_u32(q + 16 * m + 4 * i);
+        uint32_t lo5 = (w & 0x0f0f0f0fu) | (((hb >> m) & 0x01010101u) << 4);
+        uint32_t hi5 = ((w >> 4) & 0x0f0f0f0fu) | (((hb >> (4 + m)) & 0x01010101u) << 4);
+        v128_t u = wasm_u16x8_extend_low_u8x16(wasm_u32x4_make(lo5, hi5, 0, 0));
+        v128_t lo = wasm_f32x4_convert_i32x4(wasm_u32x4_extend_low_u16x8(u));
+        v128_t hi = wasm_f32x4_convert_i32x4(wasm_u32x4_extend_high_u16x8(u));
+        wasm_v128_store(y + 32 * i + 4 * m, wasm_f32x4_sub(wasm_f32x4_mul(dv, lo), mv));
+        wasm_v128_store(y + 32 * i + 16 + 4 * m, wasm_f32x4_sub(wasm_f32x4_mul(dv, hi), mv));
+      }
     }
   }
 }
@@ -273,7 +276,7 @@ void dequant_row(const WeightDesc* w, uint32_t row, float* dst) {
     case DT_Q2_K: row_q2_k(src, k, dst); return;
     case DT_Q3_K: row_q3_k(src, k, dst); return;
     case DT_Q4_K: row_q4_k(src, q4k_scales_of(w, row), k, dst); return;
-    case DT_Q5_K: row_q5_k(src, k, dst); return;
+    case DT_Q5_K: row_q5_k(src, q4k_scales_of(w, row), k, dst); return;
     case DT_Q6_K: row_q6_k(src, w->scales + (uint64_t)row * (k / 16), k, dst); return;
     default: __builtin_trap();
   }
@@ -402,6 +405,47 @@ void repack_q4_k(const uint8_t* src, uint32_t num_rows, uint32_t superblocks_per
       for (int i = 0; i < 4; i++) {
         const uint8_t* b = v + 32 * (4 * g + i);
         for (int l = 0; l < 16; l++) qs[16 * (l / 4) + 4 * i + l % 4] = (uint8_t)(b[l] | (b[l + 16] << 4));
+      }
+    }
+  }
+}
+
+/*
+ * Repacks Q5_K rows of `superblocks_per_row` GGML blocks (176 bytes: f16 d, f16 dmin, 12
+ * bytes of 6-bit scales and mins, qh[32], qs[128]; value 64j + l is qs[32j + l]'s low nibble
+ * plus bit 2j of qh[l] as 16, value 64j + 32 + l its high nibble plus bit 2j + 1) into Q4_K's
+ * nibble layout and scales, with the fifth bits in a plane after the row's nibbles (common.h).
+ */
+EXPORT(repack_q5_k)
+void repack_q5_k(const uint8_t* src, uint32_t num_rows, uint32_t superblocks_per_row, uint8_t* qs,
+                 uint8_t* scales) {
+  uint32_t k = 256 * superblocks_per_row;
+  for (uint32_t r = 0; r < num_rows; r++) {
+    uint8_t* q = qs + (uint64_t)r * (k / 2 + k / 8);
+    uint8_t* hq = q + k / 2;
+    for (uint32_t s = 0; s < superblocks_per_row; s++, src += 176, scales += 24) {
+      float d = rd_f16(src), dmin = rd_f16(src + 2);
+      uint32_t du = as_u32(d), mu = as_u32(dmin);
+      for (int i = 0; i < 4; i++) scales[i] = (uint8_t)(du >> (8 * i)), scales[4 + i] = (uint8_t)(mu >> (8 * i));
+      for (int b = 0; b < 8; b++) scale_min_k4(b, src + 4, &scales[8 + b], &scales[16 + b]);
+      uint8_t v[256];
+      for (int j = 0; j < 4; j++) {
+        for (int l = 0; l < 32; l++) {
+          uint8_t ql = src[48 + 32 * j + l], qh = src[16 + l];
+          v[64 * j + l] = (uint8_t)((ql & 0xF) | (((qh >> (2 * j)) & 1) << 4));
+          v[64 * j + 32 + l] = (uint8_t)((ql >> 4) | (((qh >> (2 * j + 1)) & 1) << 4));
+        }
+      }
+      for (int g = 0; g < 2; g++, q += 64, hq += 16) {
+        for (int j = 0; j < 16; j++) hq[j] = 0;
+        for (int i = 0; i < 4; i++) {
+          const uint8_t* b = v + 32 * (4 * g + i);
+          for (int l = 0; l < 16; l++) {
+            int m = l / 4, at = 4 * i + l % 4;
+            q[16 * m + at] = (uint8_t)((b[l] & 0xF) | ((b[l + 16] & 0xF) << 4));
+            hq[at] |= (uint8_t)(((b[l] >> 4) << m) | ((b[l + 16] >> 4) << (4 + m)));
+          }
+        }
       }
     }
   }

@@ -9,7 +9,7 @@
  *   [rows, K/16] (Σq of each 16 values, for Q6_K's −32 offset). Whole groups of 4 blocks are
  *   stored interleaved, as the repacked weights are (common.h), and their xs16 as the group's 4
  *   first halves, then its 4 second halves.
- * k_matmul_q8: out [rows, N] ← dequant(xq) · Wᵀ for Q4_0, Q8_0, Q4_K, Q6_K weights (K-quant
+ * k_matmul_q8: out [rows, N] ← dequant(xq) · Wᵀ for Q4_0, Q8_0, Q4_K, Q5_K, Q6_K weights (K-quant
  *   sub-blocks of 32 and 16 values line up with the activation blocks of 32, so each
  *   sub-block's integer sum is scaled by its own d_w · sc and d_x). Chunks split the weight
  *   rows; each weight block is decoded once and dotted with up to 8 x rows on the relaxed
@@ -212,6 +212,8 @@ static const volatile uint8_t k_nibble_mask = 0x0f;
 static const volatile uint8_t k_u8_bias = 0x80;
 /* 0x30, read the same way: a repacked Q6_K value's 2 high bits */
 static const volatile uint8_t k_high2_mask = 0x30;
+/* 0x10, read the same way: a repacked Q5_K value's fifth bit */
+static const volatile uint8_t k_bit4_mask = 0x10;
 #endif
 
 #ifdef LOOM_RELAXED
@@ -628,6 +630,56 @@ INLINE void tile1_q4_k(const MatmulQ8Args* a, uint32_t j, uint32_t r0, int R, fl
 }
 
 /*
+ * One repacked Q5_K weight row (common.h) · R ≤ 8 x rows: tile1_q4_k with each decoded nibble
+ * vector completed by its fifth bits (values 0..31, still valid 7-bit operands), shifted
+ * from the group's high-bit vector to bit 4.
+ */
+INLINE void tile1_q5_k(const MatmulQ8Args* a, uint32_t j, uint32_t r0, int R, float res[8]) {
+  const WeightDesc* w = a->w;
+  uint32_t ng = w->k / 128, nb = w->k / 32, k = w->k;
+  const uint8_t* q0 = w->data + (uint64_t)j * w->row_bytes;
+  const uint8_t* h0p = q0 + k / 2;
+  const uint8_t* s0 = q4k_scales_of(w, j);
+  const int8_t* x = a->xq + (uint64_t)r0 * k;
+  const int32_t* xs = a->xs + (uint64_t)r0 * nb;
+  const float* xd = a->xd + (uint64_t)r0 * nb;
+#ifdef LOOM_RELAXED
+  v128_t mask = wasm_i8x16_splat((int8_t)k_nibble_mask), bit4 = wasm_i8x16_splat((int8_t)k_bit4_mask);
+#else
+  v128_t mask = wasm_i8x16_splat(0x0f), bit4 = wasm_i8x16_splat(0x10);
+#endif
+  v128_t zero = wasm_f32x4_splat(0);
+  v128_t f0[8];
+  for (int r = 0; r < R; r++) f0[r] = zero;
+  for (uint32_t g = 0; g < ng; g++) {
+    const uint8_t* sp = s0 + (g / 2) * Q4K_SCALE_BYTES;
+    v128_t dsc = wasm_f32x4_mul(wasm_v128_load32_splat(sp), u8x4_f32(sp + 8 + 4 * (g % 2)));
+    v128_t dmn = wasm_f32x4_neg(wasm_f32x4_mul(wasm_v128_load32_splat(sp + 4), u8x4_f32(sp + 16 + 4 * (g % 2))));
+    v128_t hb = wasm_v128_load(h0p + 16 * g);
+    Acc4 acc0[8];
+    for (int r = 0; r < R; r++) acc0[r] = acc4_zero();
+    const int8_t* xg = x + 128 * g;
+#pragma clang loop unroll(disable)
+    for (int m = 0; m < 4; m++) {
+      v128_t p0 = wasm_v128_load(q0 + 64 * g + 16 * m);
+      v128_t u0 = wasm_v128_or(wasm_v128_and(p0, mask), wasm_v128_and(wasm_i16x8_shl(hb, 4 - m), bit4));
+      v128_t h0 = wasm_v128_or(wasm_v128_and(wasm_u16x8_shr(p0, 4), mask), wasm_v128_and(wasm_u16x8_shr(hb, m), bit4));
+      for (int r = 0; r < R; r++) {
+        acc0[r] = acc4_dot(acc0[r], wasm_v128_load(xg + r * k + 16 * m), u0);
+        acc0[r] = acc4_dot(acc0[r], wasm_v128_load(xg + r * k + 64 + 16 * m), h0);
+      }
+    }
+    for (int r = 0; r < R; r++) {
+      v128_t dx = wasm_v128_load(xd + r * nb + 4 * g);
+      v128_t xsum = wasm_f32x4_convert_i32x4(wasm_i32x4_shr(wasm_v128_load(xs + r * nb + 4 * g), 3));
+      f0[r] = MADD(wasm_f32x4_convert_i32x4(acc4_lanes(acc0[r])), wasm_f32x4_mul(dsc, dx), f0[r]);
+      f0[r] = MADD(xsum, wasm_f32x4_mul(dmn, dx), f0[r]);
+    }
+  }
+  for (int r = 0; r < R; r++) res[r] = hsum(f0[r]);
+}
+
+/*
  * One repacked Q6_K weight row (common.h) · R ≤ 8 x rows: per group of 128 values, the 4
  * vectors of lanes A (first 16-value sub-block of each block of 32), then the 4 of lanes B,
  * each decoded once for all R rows; 4 dots leave the 4 sub-block sums in the 4 lanes,
@@ -826,8 +878,8 @@ void k_matmul_q8(const MatmulQ8Args* a, int ith, int nth) {
     for (; !k4 && j < j_hi; j++) a->out[j] = row1_q4_0(a, j) + (a->bias ? a->bias[j] : 0.0f);
   }
   int q4 = a->w->dtype == DT_Q4_0 && rows >= 2, q8 = a->w->dtype == DT_Q8_0 && a->u8dot;
-  int q6 = a->w->dtype == DT_Q6_K, qk = a->w->dtype == DT_Q4_K;
-  if (q4 || q8 || q6 || qk) {
+  int q6 = a->w->dtype == DT_Q6_K, qk = a->w->dtype == DT_Q4_K, q5 = a->w->dtype == DT_Q5_K;
+  if (q4 || q8 || q6 || qk || q5) {
     /* one weight row × up to 8 x rows at a time; weight rows in blocks of JB, so a block's
      * weights stay in cache while every chunk of 8 x rows passes (x of a 128-token prefill
      * is up to 720 KB: walking all of it for each weight row ran out of L2). Up to 8 x rows
@@ -875,6 +927,8 @@ void k_matmul_q8(const MatmulQ8Args* a, int ith, int nth) {
             TILE8(tile1_q4_0, jj, R);
           } else if (q6) {
             TILE8(tile1_q6_k, jj, R);
+          } else if (q5) {
+            TILE8(tile1_q5_k, jj, R);
           } else if (qk) {
             TILE8(tile1_q4_k, jj, R);
           } else {
@@ -891,11 +945,14 @@ void k_matmul_q8(const MatmulQ8Args* a, int ith, int nth) {
       case DT_Q4_0: TILE(row_q4_0); break;
       case DT_Q8_0: TILE(row_q8_0); break;
       case DT_Q4_K: /* K-quants: one weight row decoded once for up to 8 x rows */
+      case DT_Q5_K:
       case DT_Q6_K:
         for (uint32_t r0 = 0; r0 < rows; r0 += 8) {
           int R = rows - r0 < 8 ? (int)(rows - r0) : 8;
           if (a->w->dtype == DT_Q4_K) {
             TILE8(tile1_q4_k, j, R);
+          } else if (a->w->dtype == DT_Q5_K) {
+            TILE8(tile1_q5_k, j, R);
           } else {
             TILE8(tile1_q6_k, j, R);
           }
