@@ -19,7 +19,7 @@ export type KernelName =
   | "silu_mul";
 
 /** SHA-256 of the kernel sources this module was built from. */
-export const KERNELS_HASH = "762d02266628bc60a14b0b721f17d36db0805ea7a4bc3f30f8bdf1da2c4bfc6a";
+export const KERNELS_HASH = "df7868afa8e0278058aa3aa13e5c4834c314138ffd111cd7c9c57e59a01dd074";
 
 /** WGSL source of every kernel. */
 export const KERNELS: Readonly<Record<KernelName, string>> = {
@@ -751,6 +751,8 @@ fn embed(
 // f16 dmin, 12 bytes of packed 6-bit scales and mins (ggml's get_scale_min_k4), 128 bytes qs.
 // Sub-block s (32 values, s = 0..7) uses scale sc[s] and min m[s]; its values are the low
 // (s even) or high (s odd) nibbles of qs[32 · (s / 2) .. + 32]; value = d·sc·q − dmin·m.
+// With override Q5K = 1, Q5_K: 176 bytes, 32 bytes qh after the scales, then qs; value l of
+// sub-block s adds bit s of qh[l] as 16 to its nibble.
 // Super-blocks are 4-byte aligned; the raw bytes are bound as u32 words.
 //
 // Entry \`matmul\`: out[m, col0 + r] = Σ_k x[m, k] · W[r, k] (+ bias[col0 + r]), W [n, k].
@@ -769,8 +771,8 @@ fn embed(
 
 override WG_SIZE: u32 = 64u;
 override TILE_M: u32 = 1u;
+override Q5K: u32 = 0u;
 const MAX_TILE_M: u32 = 8u;
-const BLOCK_BYTES: u32 = 144u;
 
 struct Params {
   num_rows: u32, // matmul: activation rows; embed: tokens
@@ -801,17 +803,20 @@ fn x4(i: u32) -> vec4f {
   return vec4f(x[i], x[i + 1u], x[i + 2u], x[i + 3u]);
 }
 
-// One sub-block's decoding: value = a · q − b for q of \`nibbles(word, shift)\`.
+// One sub-block's decoding: value = a · q − b for q of \`quants(sb, j)\`.
 struct SubBlock {
   a: f32, // d · sc
   b: f32, // dmin · m
   q_word: u32, // index of the first of its 8 qs words
   shift: u32, // 0 for low nibbles, 4 for high
+  h_word: u32, // Q5_K: index of the first qh word
+  h_bit: u32, // Q5_K: the sub-block's bit in qh
 }
 
 fn sub_block(row: u32, u: u32, num_blocks: u32) -> SubBlock {
   let s = u % 8u;
-  let off = (row * num_blocks + u / 8u) * BLOCK_BYTES;
+  let q5 = Q5K != 0u;
+  let off = (row * num_blocks + u / 8u) * select(144u, 176u, q5);
   let dm = unpack2x16float(w[off >> 2u]);
   let sc_off = off + 4u;
   var sc: u32;
@@ -823,16 +828,19 @@ fn sub_block(row: u32, u: u32, num_blocks: u32) -> SubBlock {
     sc = (byte_at(sc_off + s + 4u) & 15u) | ((byte_at(sc_off + s - 4u) >> 6u) << 4u);
     m = (byte_at(sc_off + s + 4u) >> 4u) | ((byte_at(sc_off + s) >> 6u) << 4u);
   }
-  return SubBlock(dm.x * f32(sc), dm.y * f32(m), (off + 16u + 32u * (s / 2u)) >> 2u, 4u * (s & 1u));
+  let qs = off + select(16u, 48u, q5);
+  return SubBlock(dm.x * f32(sc), dm.y * f32(m), (qs + 32u * (s / 2u)) >> 2u, 4u * (s & 1u), (off + 16u) >> 2u, s);
 }
 
-fn nibbles(q: u32, shift: u32) -> vec4f {
-  return vec4f(
-    f32((q >> shift) & 15u),
-    f32((q >> (shift + 8u)) & 15u),
-    f32((q >> (shift + 16u)) & 15u),
-    f32((q >> (shift + 24u)) & 15u),
-  );
+// Values 4j .. 4j + 3 of a sub-block: their nibbles (Q5_K: plus the qh bit as 16).
+fn quants(sb: SubBlock, j: u32) -> vec4f {
+  let q = w[sb.q_word + j] >> sb.shift;
+  var v = vec4f(f32(q & 15u), f32((q >> 8u) & 15u), f32((q >> 16u) & 15u), f32((q >> 24u) & 15u));
+  if (Q5K != 0u) {
+    let h = w[sb.h_word + j] >> sb.h_bit;
+    v += 16.0 * vec4f(f32(h & 1u), f32((h >> 8u) & 1u), f32((h >> 16u) & 1u), f32((h >> 24u) & 1u));
+  }
+  return v;
 }
 
 @compute @workgroup_size(WG_SIZE)
@@ -861,7 +869,7 @@ fn matmul(
       var qx = array<f32, MAX_TILE_M>(); // Σ q · x
       var sx = array<f32, MAX_TILE_M>(); // Σ x
       for (var j = 0u; j < 8u; j++) {
-        let q = nibbles(w[sb.q_word + j], sb.shift);
+        let q = quants(sb, j);
         for (var m = 0u; m < num_m; m++) {
           let xv = x4(p.x_offset + (m0 + m) * p.x_stride + u * 32u + 4u * j);
           qx[m] += dot(q, xv);
@@ -916,7 +924,7 @@ fn embed(
   let sb = sub_block(u32(row), u, p.k / 256u);
   let o = p.out_offset + i * p.out_stride + u * 32u;
   for (var j = 0u; j < 8u; j++) {
-    let v = sb.a * nibbles(w[sb.q_word + j], sb.shift) - sb.b;
+    let v = sb.a * quants(sb, j) - sb.b;
     for (var e = 0u; e < 4u; e++) {
       out[o + 4u * j + e] = v[e];
     }

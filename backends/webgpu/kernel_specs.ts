@@ -8,7 +8,16 @@ import { BackendError } from "@loom/core";
 import type { PipelineSpec } from "./_pipelines.ts";
 
 /** Weight dtypes with a matmul/embed kernel (the kernel file has the dtype's name). */
-export const WEIGHT_DTYPES = ["f32", "f16", "bf16", "q8_0", "q4_0", "q4_k", "q6_k"] as const;
+export const WEIGHT_DTYPES = [
+  "f32",
+  "f16",
+  "bf16",
+  "q8_0",
+  "q4_0",
+  "q4_k",
+  "q5_k",
+  "q6_k",
+] as const;
 /** One of {@linkcode WEIGHT_DTYPES}. */
 export type WeightDType = typeof WEIGHT_DTYPES[number];
 
@@ -52,15 +61,19 @@ export const CPU_ADAPTER_KERNEL_SIZES: KernelSizes = {
 
 const RRW = ["read", "read", "write"] as const;
 
-/** The WGSL file of a weight dtype's matmul and embed: BF16 shares F16's (override BF16). */
-function weightKernel(dtype: WeightDType): Exclude<WeightDType, "bf16"> {
-  return dtype === "bf16" ? "f16" : dtype;
+/**
+ * The WGSL file of a weight dtype's matmul and embed: BF16 shares F16's (override BF16), Q5_K
+ * Q4_K's (override Q5K).
+ */
+function weightKernel(dtype: WeightDType): Exclude<WeightDType, "bf16" | "q5_k"> {
+  return dtype === "bf16" ? "f16" : dtype === "q5_k" ? "q4_k" : dtype;
 }
 
-/** The override that makes the F16 kernel read BF16 (none for the other kernels). */
-function bf16Flag(dtype: WeightDType): Record<string, number> {
-  if (dtype === "bf16") return { BF16: 1 };
-  return dtype === "f16" ? { BF16: 0 } : {};
+/** The overrides that pick a shared kernel's dtype (none for the other kernels). */
+function dtypeFlags(dtype: WeightDType): Record<string, number> {
+  if (dtype === "f16" || dtype === "bf16") return { BF16: dtype === "bf16" ? 1 : 0 };
+  if (dtype === "q4_k" || dtype === "q5_k") return { Q5K: dtype === "q5_k" ? 1 : 0 };
+  return {};
 }
 
 /** Every pipeline spec the ops use, by name. */
@@ -83,13 +96,13 @@ export function kernelSpecs(s: KernelSizes): {
       kernel: weightKernel(dtype),
       entry: "matmul",
       bindings: ["read", "read", "write", "read"],
-      constants: { WG_SIZE: s.matmulWorkgroup, TILE_M: tileRows, ...bf16Flag(dtype) },
+      constants: { WG_SIZE: s.matmulWorkgroup, TILE_M: tileRows, ...dtypeFlags(dtype) },
     }),
     embed: (dtype: WeightDType): PipelineSpec => ({
       kernel: weightKernel(dtype),
       entry: "embed",
       bindings: ["read", "read", "write", "read"],
-      constants: { WG_SIZE: s.matmulWorkgroup, ...bf16Flag(dtype) },
+      constants: { WG_SIZE: s.matmulWorkgroup, ...dtypeFlags(dtype) },
     }),
     rmsNorm: (inPlace: boolean): PipelineSpec => ({
       kernel: "rms_norm",
