@@ -45,6 +45,9 @@ export type KernelExports = Record<KernelName, KernelFn> & {
   __heap_base: WebAssembly.Global;
   repack_q8_0: RepackFn;
   repack_q4_0: RepackFn;
+  repack_q4_1: RepackFn;
+  repack_q5_0: RepackFn;
+  repack_q5_1: RepackFn;
   repack_q4_k: RepackFn;
   repack_q5_k: RepackFn;
   repack_q6_k: RepackFn;

@@ -23,7 +23,7 @@ import {
   UnsupportedDTypeError,
   type Weight,
 } from "@loom/core";
-import { instantiate } from "./_abi.ts";
+import { instantiate, type KernelExports } from "./_abi.ts";
 import { createSharedMemory, WasmHeap } from "./_heap.ts";
 import { compileKernels, type SimdLevel } from "./_kernels.ts";
 import { WasmRuntime } from "./_runtime.ts";
@@ -53,7 +53,7 @@ export interface WasmBackendOptions {
   readonly spinMicros?: number;
   /**
    * Matmul activations: `f32` (default; results match the reference backend to f32
-   * rounding) or `q8`: for Q4_0, Q8_0, Q4_K, Q5_K and Q6_K weights, activations are quantized per
+   * rounding) or `q8`: for Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K and Q6_K weights, activations are quantized per
    * block of 32 to int8 as llama.cpp does and multiplied in integers (3–5× faster decode;
    * logits move by about 0.1, as llama.cpp's own do against F32 math).
    */
@@ -68,22 +68,33 @@ export interface WasmBackendOptions {
 }
 
 /**
+ * Resident bytes of a repacked Q5_0 / Q5_1 row of `k` values (`_src/common.h`): the nibbles,
+ * then the fifth bits, 16 bytes a whole group of 4 blocks and 32 a block after them.
+ */
+const fiveBitRowBytes = (k: number): number =>
+  k / 2 + 16 * Math.floor(k / 128) + 32 * ((k / 32) % 4);
+
+/**
  * Block dtypes repacked at load into a quant plane and a scale plane (see `_src/common.h`):
- * resident quant bytes per value, scale bytes per GGML block, values per GGML block.
+ * resident quant bytes of a row of `k` values, scale bytes per GGML block, values per GGML
+ * block.
  */
 const REPACKED: Partial<
   Record<DType, {
-    fn: "repack_q8_0" | "repack_q4_0" | "repack_q4_k" | "repack_q5_k" | "repack_q6_k";
-    bytesPerValue: number;
+    fn: Extract<keyof KernelExports, `repack_${string}`>;
+    rowBytes: (k: number) => number;
     scaleBytes: number;
     blockValues: number;
   }>
 > = {
-  q8_0: { fn: "repack_q8_0", bytesPerValue: 1, scaleBytes: 4, blockValues: 32 },
-  q4_0: { fn: "repack_q4_0", bytesPerValue: 0.5, scaleBytes: 4, blockValues: 32 },
-  q4_k: { fn: "repack_q4_k", bytesPerValue: 0.5, scaleBytes: 24, blockValues: 256 },
-  q5_k: { fn: "repack_q5_k", bytesPerValue: 0.625, scaleBytes: 24, blockValues: 256 },
-  q6_k: { fn: "repack_q6_k", bytesPerValue: 0.75, scaleBytes: 64, blockValues: 256 },
+  q8_0: { fn: "repack_q8_0", rowBytes: (k) => k, scaleBytes: 4, blockValues: 32 },
+  q4_0: { fn: "repack_q4_0", rowBytes: (k) => k / 2, scaleBytes: 4, blockValues: 32 },
+  q4_1: { fn: "repack_q4_1", rowBytes: (k) => k / 2, scaleBytes: 8, blockValues: 32 },
+  q5_0: { fn: "repack_q5_0", rowBytes: fiveBitRowBytes, scaleBytes: 8, blockValues: 32 },
+  q5_1: { fn: "repack_q5_1", rowBytes: fiveBitRowBytes, scaleBytes: 8, blockValues: 32 },
+  q4_k: { fn: "repack_q4_k", rowBytes: (k) => k / 2, scaleBytes: 24, blockValues: 256 },
+  q5_k: { fn: "repack_q5_k", rowBytes: (k) => (k * 5) / 8, scaleBytes: 24, blockValues: 256 },
+  q6_k: { fn: "repack_q6_k", rowBytes: (k) => (k * 3) / 4, scaleBytes: 64, blockValues: 256 },
 };
 
 /** GGML type ids as the kernels know them. */
@@ -243,8 +254,8 @@ export class WasmBackend implements Backend {
   }
 
   /**
-   * Copies a weight into wasm memory in its stored dtype. Q8_0, Q4_0, Q4_K, Q5_K and Q6_K
-   * matrices are repacked into a quant plane and a scale plane; vectors (norms, biases) are held
+   * Copies a weight into wasm memory in its stored dtype. Block dtypes but Q2_K and Q3_K are
+   * repacked into a quant plane and a scale plane; vectors (norms, biases) are held
    * as f32.
    */
   loadWeight(info: TensorInfo, bytes: Uint8Array): Promise<Weight> {
@@ -264,7 +275,7 @@ export class WasmBackend implements Backend {
     const repacked = REPACKED[info.dtype];
     if (repacked) {
       // repack GGML blocks into a quant plane and a scale plane, staged through memory
-      residentRowBytes = k * repacked.bytesPerValue;
+      residentRowBytes = repacked.rowBytes(k);
       dataPtr = heap.alloc(n * residentRowBytes, what);
       scalesPtr = heap.alloc((n * k / repacked.blockValues) * repacked.scaleBytes, what);
       ptrs.push(dataPtr, scalesPtr);

@@ -20,7 +20,16 @@ import type { WasmRuntime } from "./_runtime.ts";
 import { WasmKvPool, WasmRope, WasmStep, WasmTensor, WasmWeight } from "./_tensors.ts";
 
 /** Weight dtypes with an int8-activation kernel (k_matmul_q8). */
-const Q8_DTYPES: ReadonlySet<string> = new Set(["q4_0", "q8_0", "q4_k", "q5_k", "q6_k"]);
+const Q8_DTYPES: ReadonlySet<string> = new Set([
+  "q4_0",
+  "q4_1",
+  "q5_0",
+  "q5_1",
+  "q8_0",
+  "q4_k",
+  "q5_k",
+  "q6_k",
+]);
 
 /** Score chunk of k_attention (CHUNK in _src/attention.c). */
 const ATTENTION_CHUNK = 256;

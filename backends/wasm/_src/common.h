@@ -81,6 +81,19 @@ typedef struct {
  * the group) and, at bit 4 + m, that of its high nibble. A row is 5k/8 bytes.
  */
 
+/*
+ * Q4_1, Q5_0 and Q5_1 rows are repacked (repack_q4_1, repack_q5_0, repack_q5_1) as affine
+ * blocks of 32, value = a·q + b with q of 4 or 5 bits (Q5_0: a = d, b = −16·d): the nibbles as
+ * Q4_0's (whole groups of 4 blocks interleaved, the blocks after them as stored); for 5 bits,
+ * the fifth bits follow in the row, 16 bytes a whole group laid out as Q5_K's, then 32 bytes a
+ * block after the groups (byte l: value l's fifth bit as 0 or 16). `scales` holds a row's nb
+ * values a, then its nb values b (f32).
+ */
+INLINE uint32_t affine_row_bytes(uint32_t k, int five) {
+  uint32_t nb = k / 32;
+  return k / 2 + (five ? 16 * (nb / 4) + 32 * (nb % 4) : 0);
+}
+
 /* Where Q4_K weight row j's scale bytes start (k / 256 superblocks of Q4K_SCALE_BYTES). */
 INLINE const uint8_t* q4k_scales_of(const WeightDesc* w, uint32_t j) {
   return (const uint8_t*)w->scales + (uint64_t)j * (w->k / 256) * Q4K_SCALE_BYTES;

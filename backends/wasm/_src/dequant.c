@@ -1,5 +1,5 @@
 /*
- * Row dequantizers for every dtype, load-time repacking of Q8_0 / Q4_0 / Q4_K / Q5_K / Q6_K, and the
+ * Row dequantizers for every dtype, load-time repacking of every block dtype but Q2_K and Q3_K, and the
  * embedding lookup. Block layouts are GGML's (ggml-common.h); each loop mirrors ggml's
  * dequantize_row_* so the f32 values are the ones llama.cpp computes.
  */
@@ -85,41 +85,43 @@ static void row_q4_0(const uint8_t* qs, const float* sc, uint32_t k, float* y) {
   for (; b < nb; b++, qs += 16) put_q4_0(y + 32 * b, wasm_v128_load(qs), sc[b]);
 }
 
-static void row_q4_1(const uint8_t* x, uint32_t k, float* y) {
-  for (uint32_t b = 0; b < k / 32; b++, x += 20, y += 32) {
-    float d = rd_f16(x), m = rd_f16(x + 2);
-    const uint8_t* qs = x + 4;
-    for (int j = 0; j < 16; j++) {
-      y[j] = (float)(qs[j] & 0x0F) * d + m;
-      y[j + 16] = (float)(qs[j] >> 4) * d + m;
+/*
+ * Block blk's 32 values q (0..15 or 0..31) of a repacked Q4_1 / Q5_0 / Q5_1 row (common.h), as
+ * bytes: word m holds values 4m..4m + 3 (low nibbles), word 4 + m values 16 + 4m.. (high).
+ */
+INLINE void affine_values(const uint8_t* q, const uint8_t* hq, uint32_t ng, uint32_t blk, int five,
+                          uint32_t v[8]) {
+  int grouped = blk < 4 * ng;
+  uint32_t g = blk / 4, i = blk % 4, t = blk - 4 * ng;
+  uint32_t hb = five && grouped ? rd_u32(hq + 16 * g + 4 * i) : 0;
+  for (uint32_t m = 0; m < 4; m++) {
+    uint32_t w = rd_u32(grouped ? q + 64 * g + 16 * m + 4 * i : q + 64 * ng + 16 * t + 4 * m);
+    uint32_t lo = w & 0x0f0f0f0fu, hi = (w >> 4) & 0x0f0f0f0fu;
+    if (five && grouped) {
+      lo |= ((hb >> m) & 0x01010101u) << 4, hi |= ((hb >> (4 + m)) & 0x01010101u) << 4;
+    } else if (five) {
+      lo |= rd_u32(hq + 16 * ng + 32 * t + 4 * m), hi |= rd_u32(hq + 16 * ng + 32 * t + 16 + 4 * m);
     }
+    v[m] = lo, v[4 + m] = hi;
   }
 }
 
-static void row_q5_0(const uint8_t* x, uint32_t k, float* y) {
-  for (uint32_t b = 0; b < k / 32; b++, x += 22, y += 32) {
-    float d = rd_f16(x);
-    uint32_t qh = rd_u32(x + 2);
-    const uint8_t* qs = x + 6;
-    for (int j = 0; j < 16; j++) {
-      uint32_t xh0 = ((qh >> (j + 0)) << 4) & 0x10;
-      uint32_t xh1 = ((qh >> (j + 12))) & 0x10;
-      y[j] = (float)((int32_t)((qs[j] & 0x0F) | xh0) - 16) * d;
-      y[j + 16] = (float)((int32_t)((qs[j] >> 4) | xh1) - 16) * d;
-    }
-  }
-}
-
-static void row_q5_1(const uint8_t* x, uint32_t k, float* y) {
-  for (uint32_t b = 0; b < k / 32; b++, x += 24, y += 32) {
-    float d = rd_f16(x), m = rd_f16(x + 2);
-    uint32_t qh = rd_u32(x + 4);
-    const uint8_t* qs = x + 8;
-    for (int j = 0; j < 16; j++) {
-      uint32_t xh0 = ((qh >> (j + 0)) << 4) & 0x10;
-      uint32_t xh1 = ((qh >> (j + 12))) & 0x10;
-      y[j] = (float)((qs[j] & 0x0F) | xh0) * d + m;
-      y[j + 16] = (float)((qs[j] >> 4) | xh1) * d + m;
+/* Repacked Q4_1 / Q5_0 / Q5_1: ggml's d·q + m, and (q − 16)·d for Q5_0. */
+static void row_affine(const WeightDesc* w, uint32_t row, float* y) {
+  uint32_t k = w->k, nb = k / 32;
+  int five = w->dtype != DT_Q4_1, q5_0 = w->dtype == DT_Q5_0;
+  const uint8_t* q = w->data + (uint64_t)row * w->row_bytes;
+  const float* a = w->scales + (uint64_t)row * 2 * nb;
+  v128_t c16 = wasm_f32x4_splat(16.0f);
+  for (uint32_t blk = 0; blk < nb; blk++, y += 32) {
+    uint32_t v[8];
+    affine_values(q, q + k / 2, nb / 4, blk, five, v);
+    v128_t av = wasm_f32x4_splat(a[blk]), bv = wasm_f32x4_splat(a[nb + blk]);
+    for (int c = 0; c < 8; c++) {
+      v128_t f = wasm_f32x4_convert_i32x4(
+          wasm_u32x4_extend_low_u16x8(wasm_u16x8_extend_low_u8x16(wasm_u32x4_splat(v[c]))));
+      f = q5_0 ? wasm_f32x4_mul(wasm_f32x4_sub(f, c16), av) : wasm_f32x4_add(wasm_f32x4_mul(f, av), bv);
+      wasm_v128_store(y + 4 * c, f);
     }
   }
 }
@@ -270,9 +272,9 @@ void dequant_row(const WeightDesc* w, uint32_t row, float* dst) {
     case DT_BF16: row_bf16(src, k, dst); return;
     case DT_Q8_0: row_q8_0((const int8_t*)src, w->scales + row * (k / 32), k, dst); return;
     case DT_Q4_0: row_q4_0(src, w->scales + row * (k / 32), k, dst); return;
-    case DT_Q4_1: row_q4_1(src, k, dst); return;
-    case DT_Q5_0: row_q5_0(src, k, dst); return;
-    case DT_Q5_1: row_q5_1(src, k, dst); return;
+    case DT_Q4_1:
+    case DT_Q5_0:
+    case DT_Q5_1: row_affine(w, row, dst); return;
     case DT_Q2_K: row_q2_k(src, k, dst); return;
     case DT_Q3_K: row_q3_k(src, k, dst); return;
     case DT_Q4_K: row_q4_k(src, q4k_scales_of(w, row), k, dst); return;
@@ -449,6 +451,59 @@ void repack_q5_k(const uint8_t* src, uint32_t num_rows, uint32_t superblocks_per
       }
     }
   }
+}
+
+/*
+ * Repacks rows of `nb` Q4_1 (20 bytes: f16 d, f16 m, qs[16]), Q5_0 (22: f16 d, qh[4], qs[16])
+ * or Q5_1 (24: f16 d, f16 m, qh[4], qs[16]) blocks into the affine layout of common.h. Value
+ * l < 16 is qs[l]'s low nibble, value l + 16 its high one; for 5 bits, bit l of qh is value
+ * l's fifth bit.
+ */
+static void repack_affine(const uint8_t* src, uint32_t num_rows, uint32_t nb, uint8_t* qs,
+                          float* scales, uint32_t dtype) {
+  uint32_t bytes = dtype == DT_Q4_1 ? 20 : dtype == DT_Q5_0 ? 22 : 24, ng = nb / 4, k = 32 * nb;
+  int five = dtype != DT_Q4_1;
+  uint32_t row_bytes = affine_row_bytes(k, five);
+  for (uint32_t r = 0; r < num_rows; r++) {
+    uint8_t* q = qs + (uint64_t)r * row_bytes;
+    uint8_t* hq = q + k / 2;
+    float* a = scales + (uint64_t)r * 2 * nb;
+    for (uint32_t i = k / 2; i < row_bytes; i++) q[i] = 0;
+    for (uint32_t blk = 0; blk < nb; blk++, src += bytes) {
+      float d = rd_f16(src);
+      a[blk] = d;
+      a[nb + blk] = dtype == DT_Q5_0 ? -16.0f * d : rd_f16(src + 2);
+      uint32_t qh = five ? rd_u32(src + (dtype == DT_Q5_0 ? 2 : 4)) : 0;
+      const uint8_t* nib = src + bytes - 16;
+      for (uint32_t l = 0; l < 16; l++) {
+        uint8_t lo = (uint8_t)(((qh >> l) & 1) << 4), hi = (uint8_t)(((qh >> (l + 16)) & 1) << 4);
+        if (blk < 4 * ng) {
+          uint32_t g = blk / 4, m = l / 4, at = 4 * (blk % 4) + l % 4;
+          q[64 * g + 16 * m + at] = nib[l];
+          if (five) hq[16 * g + at] |= (uint8_t)(((lo >> 4) << m) | ((hi >> 4) << (4 + m)));
+        } else {
+          uint32_t t = blk - 4 * ng;
+          q[64 * ng + 16 * t + l] = nib[l];
+          if (five) hq[16 * ng + 32 * t + l] = lo, hq[16 * ng + 32 * t + 16 + l] = hi;
+        }
+      }
+    }
+  }
+}
+
+EXPORT(repack_q4_1)
+void repack_q4_1(const uint8_t* src, uint32_t num_rows, uint32_t nb, uint8_t* qs, float* scales) {
+  repack_affine(src, num_rows, nb, qs, scales, DT_Q4_1);
+}
+
+EXPORT(repack_q5_0)
+void repack_q5_0(const uint8_t* src, uint32_t num_rows, uint32_t nb, uint8_t* qs, float* scales) {
+  repack_affine(src, num_rows, nb, qs, scales, DT_Q5_0);
+}
+
+EXPORT(repack_q5_1)
+void repack_q5_1(const uint8_t* src, uint32_t num_rows, uint32_t nb, uint8_t* qs, float* scales) {
+  repack_affine(src, num_rows, nb, qs, scales, DT_Q5_1);
 }
 
 /* Dequantizes a whole 1-D or 2-D weight into dst (used for small vectors at load). */

@@ -9,7 +9,7 @@
  *   [rows, K/16] (Σq of each 16 values, for Q6_K's −32 offset). Whole groups of 4 blocks are
  *   stored interleaved, as the repacked weights are (common.h), and their xs16 as the group's 4
  *   first halves, then its 4 second halves.
- * k_matmul_q8: out [rows, N] ← dequant(xq) · Wᵀ for Q4_0, Q8_0, Q4_K, Q5_K, Q6_K weights (K-quant
+ * k_matmul_q8: out [rows, N] ← dequant(xq) · Wᵀ for Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K, Q6_K weights (K-quant
  *   sub-blocks of 32 and 16 values line up with the activation blocks of 32, so each
  *   sub-block's integer sum is scaled by its own d_w · sc and d_x). Chunks split the weight
  *   rows; each weight block is decoded once and dotted with up to 8 x rows on the relaxed
@@ -680,6 +680,84 @@ INLINE void tile1_q5_k(const MatmulQ8Args* a, uint32_t j, uint32_t r0, int R, fl
 }
 
 /*
+ * One repacked Q4_1 / Q5_0 / Q5_1 weight row (common.h) · R ≤ 8 x rows: a block's sum is
+ * d_x · (a · Σ x·q + b · Σ x), its Σ x·q from the group's lanes as in tile1_q4_k (the fifth bits
+ * ORed in as in tile1_q5_k); the blocks after the whole groups as stored, their fifth bits
+ * already 0 or 16 in the row.
+ */
+INLINE void tile1_affine(const MatmulQ8Args* a, uint32_t j, uint32_t r0, int R, float res[8], int five) {
+  const WeightDesc* w = a->w;
+  uint32_t nb = w->k / 32, ng = nb / 4, k = w->k;
+  const uint8_t* q0 = w->data + (uint64_t)j * w->row_bytes;
+  const uint8_t* hq = q0 + k / 2;
+  const float* sa = w->scales + (uint64_t)j * 2 * nb;
+  const float* sb = sa + nb;
+  const int8_t* x = a->xq + (uint64_t)r0 * k;
+  const int32_t* xs = a->xs + (uint64_t)r0 * nb;
+  const float* xd = a->xd + (uint64_t)r0 * nb;
+#ifdef LOOM_RELAXED
+  v128_t mask = wasm_i8x16_splat((int8_t)k_nibble_mask), bit4 = wasm_i8x16_splat((int8_t)k_bit4_mask);
+#else
+  v128_t mask = wasm_i8x16_splat(0x0f), bit4 = wasm_i8x16_splat(0x10);
+#endif
+  v128_t zero = wasm_f32x4_splat(0);
+  v128_t f0[8];
+  float tail[8];
+  for (int r = 0; r < R; r++) f0[r] = zero, tail[r] = 0.0f;
+  for (uint32_t g = 0; g < ng; g++) {
+    v128_t hb = five ? wasm_v128_load(hq + 16 * g) : zero;
+    Acc4 acc0[8];
+    for (int r = 0; r < R; r++) acc0[r] = acc4_zero();
+    const int8_t* xg = x + 128 * g;
+#pragma clang loop unroll(disable)
+    for (int m = 0; m < 4; m++) {
+      v128_t p0 = wasm_v128_load(q0 + 64 * g + 16 * m);
+      v128_t u0 = wasm_v128_and(p0, mask), h0 = wasm_v128_and(wasm_u16x8_shr(p0, 4), mask);
+      if (five) {
+        u0 = wasm_v128_or(u0, wasm_v128_and(wasm_i16x8_shl(hb, 4 - m), bit4));
+        h0 = wasm_v128_or(h0, wasm_v128_and(wasm_u16x8_shr(hb, m), bit4));
+      }
+      for (int r = 0; r < R; r++) {
+        acc0[r] = acc4_dot(acc0[r], wasm_v128_load(xg + r * k + 16 * m), u0);
+        acc0[r] = acc4_dot(acc0[r], wasm_v128_load(xg + r * k + 64 + 16 * m), h0);
+      }
+    }
+    v128_t av = wasm_v128_load(sa + 4 * g), bv = wasm_v128_load(sb + 4 * g);
+    for (int r = 0; r < R; r++) {
+      v128_t dx = wasm_v128_load(xd + r * nb + 4 * g);
+      v128_t xsum = wasm_f32x4_convert_i32x4(wasm_i32x4_shr(wasm_v128_load(xs + r * nb + 4 * g), 3));
+      f0[r] = MADD(wasm_f32x4_convert_i32x4(acc4_lanes(acc0[r])), wasm_f32x4_mul(av, dx), f0[r]);
+      f0[r] = MADD(xsum, wasm_f32x4_mul(bv, dx), f0[r]);
+    }
+  }
+  for (uint32_t b = 4 * ng; b < nb; b++) {
+    uint32_t t = b - 4 * ng;
+    v128_t p0 = wasm_v128_load(q0 + 64 * ng + 16 * t);
+    v128_t lo = wasm_v128_and(p0, mask), hi = wasm_v128_and(wasm_u16x8_shr(p0, 4), mask);
+    if (five) {
+      lo = wasm_v128_or(lo, wasm_v128_load(hq + 16 * ng + 32 * t));
+      hi = wasm_v128_or(hi, wasm_v128_load(hq + 16 * ng + 32 * t + 16));
+    }
+    for (int r = 0; r < R; r++) {
+      const int8_t* xb = x + r * k + 32 * b;
+      v128_t s = dot2_u4(wasm_v128_load(xb), lo, wasm_v128_load(xb + 16), hi);
+      float dx = xd[r * nb + b];
+      f0[r] = MADD(wasm_f32x4_convert_i32x4(s), wasm_f32x4_splat(sa[b] * dx), f0[r]);
+      tail[r] += sb[b] * dx * (float)(xs[r * nb + b] >> 3);
+    }
+  }
+  for (int r = 0; r < R; r++) res[r] = hsum(f0[r]) + tail[r];
+}
+
+INLINE void tile1_q4_1(const MatmulQ8Args* a, uint32_t j, uint32_t r0, int R, float res[8]) {
+  tile1_affine(a, j, r0, R, res, 0);
+}
+
+INLINE void tile1_q5_x(const MatmulQ8Args* a, uint32_t j, uint32_t r0, int R, float res[8]) {
+  tile1_affine(a, j, r0, R, res, 1);
+}
+
+/*
  * One repacked Q6_K weight row (common.h) · R ≤ 8 x rows: per group of 128 values, the 4
  * vectors of lanes A (first 16-value sub-block of each block of 32), then the 4 of lanes B,
  * each decoded once for all R rows; 4 dots leave the 4 sub-block sums in the 4 lanes,
@@ -879,7 +957,8 @@ void k_matmul_q8(const MatmulQ8Args* a, int ith, int nth) {
   }
   int q4 = a->w->dtype == DT_Q4_0 && rows >= 2, q8 = a->w->dtype == DT_Q8_0 && a->u8dot;
   int q6 = a->w->dtype == DT_Q6_K, qk = a->w->dtype == DT_Q4_K, q5 = a->w->dtype == DT_Q5_K;
-  if (q4 || q8 || q6 || qk || q5) {
+  int qa = a->w->dtype == DT_Q4_1 || a->w->dtype == DT_Q5_0 || a->w->dtype == DT_Q5_1;
+  if (q4 || q8 || q6 || qk || q5 || qa) {
     /* one weight row × up to 8 x rows at a time; weight rows in blocks of JB, so a block's
      * weights stay in cache while every chunk of 8 x rows passes (x of a 128-token prefill
      * is up to 720 KB: walking all of it for each weight row ran out of L2). Up to 8 x rows
@@ -929,6 +1008,10 @@ void k_matmul_q8(const MatmulQ8Args* a, int ith, int nth) {
             TILE8(tile1_q6_k, jj, R);
           } else if (q5) {
             TILE8(tile1_q5_k, jj, R);
+          } else if (qa && a->w->dtype == DT_Q4_1) {
+            TILE8(tile1_q4_1, jj, R);
+          } else if (qa) {
+            TILE8(tile1_q5_x, jj, R);
           } else if (qk) {
             TILE8(tile1_q4_k, jj, R);
           } else {
@@ -944,15 +1027,22 @@ void k_matmul_q8(const MatmulQ8Args* a, int ith, int nth) {
     switch (a->w->dtype) {
       case DT_Q4_0: TILE(row_q4_0); break;
       case DT_Q8_0: TILE(row_q8_0); break;
-      case DT_Q4_K: /* K-quants: one weight row decoded once for up to 8 x rows */
+      case DT_Q4_K: /* K-quants and affine blocks: one weight row decoded once for up to 8 x rows */
       case DT_Q5_K:
       case DT_Q6_K:
+      case DT_Q4_1:
+      case DT_Q5_0:
+      case DT_Q5_1:
         for (uint32_t r0 = 0; r0 < rows; r0 += 8) {
           int R = rows - r0 < 8 ? (int)(rows - r0) : 8;
           if (a->w->dtype == DT_Q4_K) {
             TILE8(tile1_q4_k, j, R);
           } else if (a->w->dtype == DT_Q5_K) {
             TILE8(tile1_q5_k, j, R);
+          } else if (a->w->dtype == DT_Q4_1) {
+            TILE8(tile1_q4_1, j, R);
+          } else if (a->w->dtype != DT_Q6_K) {
+            TILE8(tile1_q5_x, j, R);
           } else {
             TILE8(tile1_q6_k, j, R);
           }
