@@ -19,7 +19,7 @@ export type KernelName =
   | "silu_mul";
 
 /** SHA-256 of the kernel sources this module was built from. */
-export const KERNELS_HASH = "df7868afa8e0278058aa3aa13e5c4834c314138ffd111cd7c9c57e59a01dd074";
+export const KERNELS_HASH = "9693014d48760254148d21a6c664d0c758e3b69edd1227c980dd58a518b3529f";
 
 /** WGSL source of every kernel. */
 export const KERNELS: Readonly<Record<KernelName, string>> = {
@@ -590,8 +590,11 @@ fn main(
   q4_0: `
 // Q4_0 weights, read in ggml's file layout: blocks of 32 values in 18 bytes — an f16 scale d,
 // then 16 bytes qs where byte j holds value j (low nibble) and value j + 16 (high nibble);
-// value = (nibble - 8) · d. Blocks start at even byte offsets; the raw bytes are bound as u32
-// words (padded by 4 bytes so an unaligned read of the last word stays in bounds).
+// value = (nibble - 8) · d. Override FORMAT picks the other blocks of 32 with this qs: 1 Q4_1
+// (20 bytes: d, f16 m, qs; value = nibble · d + m), 2 Q5_0 (22: d, u32 qh, qs; bit j of qh is
+// value j's fifth bit, value = (q - 16) · d), 3 Q5_1 (24: d, m, qh, qs; value = q · d + m).
+// Blocks start at even byte offsets; the raw bytes are bound as u32 words (padded by 4 bytes so
+// an unaligned read of the last word stays in bounds).
 //
 // Entry \`matmul\`: out[m, col0 + r] = Σ_k x[m, k] · W[r, k] (+ bias[col0 + r]), W [n, k].
 //   bindings: 0 params (uniform, dynamic offset), 1 w (raw blocks of this row chunk), 2 x f32
@@ -609,8 +612,8 @@ fn main(
 
 override WG_SIZE: u32 = 64u;
 override TILE_M: u32 = 1u;
+override FORMAT: u32 = 0u;
 const MAX_TILE_M: u32 = 8u;
-const BLOCK_BYTES: u32 = 18u;
 
 struct Params {
   num_rows: u32, // matmul: activation rows; embed: tokens
@@ -646,13 +649,31 @@ fn half_at(byte_off: u32) -> f32 {
   return unpack2x16float(w[byte_off >> 2u] >> ((byte_off & 2u) * 8u)).x;
 }
 
-fn nibbles(q: u32, shift: u32) -> vec4f {
-  return vec4f(
-    f32((q >> shift) & 15u),
-    f32((q >> (shift + 8u)) & 15u),
-    f32((q >> (shift + 16u)) & 15u),
-    f32((q >> (shift + 24u)) & 15u),
-  ) - 8.0;
+// A block's decoding: value = d · q + c for q of \`quants\`.
+struct Block {
+  d: f32,
+  c: f32, // m, or the offset: -8 · d (Q4_0), -16 · d (Q5_0)
+  qh: u32, // fifth bits (Q5_0, Q5_1)
+  qs: u32, // byte offset of qs
+}
+
+fn block_at(row: u32, b: u32, num_blocks: u32) -> Block {
+  let with_min = FORMAT == 1u || FORMAT == 3u;
+  let five = FORMAT >= 2u;
+  let off = (row * num_blocks + b) * (18u + 2u * FORMAT);
+  let d = half_at(off);
+  let c = select(-select(8.0, 16.0, five) * d, half_at(off + 2u), with_min);
+  let qh = select(0u, word_at(off + select(2u, 4u, with_min)), five);
+  return Block(d, c, qh, off + select(2u, 4u, with_min) + select(0u, 4u, five));
+}
+
+// Values 4j .. 4j + 3 (shift 0, bits from 4j) or 4j + 16 .. 4j + 19 (shift 4, bits from 4j + 16).
+fn quants(blk: Block, j: u32, shift: u32) -> vec4f {
+  let q = word_at(blk.qs + 4u * j) >> shift;
+  let h = blk.qh >> (4u * j + 4u * shift);
+  let nib = vec4f(f32(q & 15u), f32((q >> 8u) & 15u), f32((q >> 16u) & 15u), f32((q >> 24u) & 15u));
+  let fifth = vec4f(f32(h & 1u), f32((h >> 1u) & 1u), f32((h >> 2u) & 1u), f32((h >> 3u) & 1u));
+  return blk.d * (nib + 16.0 * fifth) + blk.c;
 }
 
 fn x4(i: u32) -> vec4f {
@@ -679,15 +700,13 @@ fn matmul(
   if (r < p.n) {
     let num_blocks = p.k / 32u;
     for (var b = t; b < num_blocks; b += tpr) {
-      let off = (r * num_blocks + b) * BLOCK_BYTES;
-      let d = half_at(off);
+      let blk = block_at(r, b, num_blocks);
       for (var j = 0u; j < 4u; j++) {
-        let q = word_at(off + 2u + 4u * j);
-        let lo = nibbles(q, 0u); // values 4j .. 4j + 3
-        let hi = nibbles(q, 4u); // values 4j + 16 .. 4j + 19
+        let lo = quants(blk, j, 0u); // values 4j .. 4j + 3
+        let hi = quants(blk, j, 4u); // values 4j + 16 .. 4j + 19
         for (var m = 0u; m < num_m; m++) {
           let xi = p.x_offset + (m0 + m) * p.x_stride + b * 32u + 4u * j;
-          acc[m] += d * (dot(lo, x4(xi)) + dot(hi, x4(xi + 16u)));
+          acc[m] += dot(lo, x4(xi)) + dot(hi, x4(xi + 16u));
         }
       }
     }
@@ -732,13 +751,11 @@ fn embed(
   if (row < 0 || u32(row) >= p.n) {
     return;
   }
-  let off = (u32(row) * num_blocks + b) * BLOCK_BYTES;
-  let d = half_at(off);
+  let blk = block_at(u32(row), b, num_blocks);
   let o = p.out_offset + i * p.out_stride + b * 32u;
   for (var j = 0u; j < 4u; j++) {
-    let q = word_at(off + 2u + 4u * j);
-    let lo = d * nibbles(q, 0u);
-    let hi = d * nibbles(q, 4u);
+    let lo = quants(blk, j, 0u);
+    let hi = quants(blk, j, 4u);
     for (var e = 0u; e < 4u; e++) {
       out[o + 4u * j + e] = lo[e];
       out[o + 4u * j + 16u + e] = hi[e];

@@ -21,7 +21,18 @@ if (!(await navigator.gpu?.requestAdapter())) {
   throw new Error("backend_test: no WebGPU adapter (navigator.gpu.requestAdapter() gave none)");
 }
 
-const DTYPES: DType[] = ["f32", "f16", "q8_0", "q4_0", "q4_k", "q5_k", "q6_k"];
+const DTYPES: DType[] = [
+  "f32",
+  "f16",
+  "q8_0",
+  "q4_0",
+  "q4_1",
+  "q5_0",
+  "q5_1",
+  "q4_k",
+  "q5_k",
+  "q6_k",
+];
 const TOL = { atol: 1e-5, rtol: 3e-5 };
 
 /** matmul (with bias) and embed of an `[n, k]` weight in every dtype, against the reference. */

@@ -14,6 +14,9 @@ export const WEIGHT_DTYPES = [
   "bf16",
   "q8_0",
   "q4_0",
+  "q4_1",
+  "q5_0",
+  "q5_1",
   "q4_k",
   "q5_k",
   "q6_k",
@@ -61,19 +64,33 @@ export const CPU_ADAPTER_KERNEL_SIZES: KernelSizes = {
 
 const RRW = ["read", "read", "write"] as const;
 
+/** Weight dtypes with a kernel file of their own. */
+type KernelDType = Exclude<WeightDType, "bf16" | "q4_1" | "q5_0" | "q5_1" | "q5_k">;
+
+/** Weight dtypes that share a kernel file, and the override that picks them. */
+const SHARED_KERNELS: Partial<Record<WeightDType, [KernelDType, string, number]>> = {
+  f16: ["f16", "BF16", 0],
+  bf16: ["f16", "BF16", 1],
+  q4_0: ["q4_0", "FORMAT", 0],
+  q4_1: ["q4_0", "FORMAT", 1],
+  q5_0: ["q4_0", "FORMAT", 2],
+  q5_1: ["q4_0", "FORMAT", 3],
+  q4_k: ["q4_k", "Q5K", 0],
+  q5_k: ["q4_k", "Q5K", 1],
+};
+
 /**
- * The WGSL file of a weight dtype's matmul and embed: BF16 shares F16's (override BF16), Q5_K
- * Q4_K's (override Q5K).
+ * The WGSL file of a weight dtype's matmul and embed: BF16 shares F16's (override BF16), Q4_1,
+ * Q5_0 and Q5_1 Q4_0's (override FORMAT), Q5_K Q4_K's (override Q5K).
  */
-function weightKernel(dtype: WeightDType): Exclude<WeightDType, "bf16" | "q5_k"> {
-  return dtype === "bf16" ? "f16" : dtype === "q5_k" ? "q4_k" : dtype;
+function weightKernel(dtype: WeightDType): KernelDType {
+  return SHARED_KERNELS[dtype]?.[0] ?? (dtype as KernelDType);
 }
 
-/** The overrides that pick a shared kernel's dtype (none for the other kernels). */
+/** The override that picks a shared kernel's dtype (none for the other kernels). */
 function dtypeFlags(dtype: WeightDType): Record<string, number> {
-  if (dtype === "f16" || dtype === "bf16") return { BF16: dtype === "bf16" ? 1 : 0 };
-  if (dtype === "q4_k" || dtype === "q5_k") return { Q5K: dtype === "q5_k" ? 1 : 0 };
-  return {};
+  const shared = SHARED_KERNELS[dtype];
+  return shared ? { [shared[1]]: shared[2] } : {};
 }
 
 /** Every pipeline spec the ops use, by name. */
