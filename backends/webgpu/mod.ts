@@ -1,6 +1,7 @@
 /**
  * @loom/webgpu — the WebGPU backend: WGSL kernels (one file per kernel in `kernels/`),
- * weights kept in their file format (F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q5_K, Q6_K) and dequantized inside
+ * weights kept in their file format (every GGUF dtype Loom reads but Q2_K and Q3_K) and
+ * dequantized inside
  * the kernels, f32 arithmetic, one command buffer per step.
  *
  * @example
