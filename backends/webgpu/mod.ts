@@ -1,8 +1,7 @@
 /**
  * @loom/webgpu — the WebGPU backend: WGSL kernels (one file per kernel in `kernels/`),
  * weights kept in their file format (every GGUF dtype Loom reads but Q2_K and Q3_K) and
- * dequantized inside
- * the kernels, f32 arithmetic, one command buffer per step.
+ * dequantized inside the kernels, f32 arithmetic, one command buffer per step.
  *
  * @example
  * ```ts
