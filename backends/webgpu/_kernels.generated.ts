@@ -19,7 +19,7 @@ export type KernelName =
   | "silu_mul";
 
 /** SHA-256 of the kernel sources this module was built from. */
-export const KERNELS_HASH = "9693014d48760254148d21a6c664d0c758e3b69edd1227c980dd58a518b3529f";
+export const KERNELS_HASH = "9382dee9cfbc49c9392e23298c528d28faaf387c14ff2a84b186ff87eb2c5d74";
 
 /** WGSL source of every kernel. */
 export const KERNELS: Readonly<Record<KernelName, string>> = {
@@ -953,8 +953,15 @@ fn embed(
 // (low 4 bits), qh[64] (high 2 bits), int8 scales[16], f16 d. Half h (128 values) has quarters
 // c = 0..3; value 128h + 32c + l (l < 32) takes the low (c < 2) or high nibble of
 // ql[64h + 32 (c % 2) + l], bits 2c..2c+1 of qh[32h + l], and scale scales[8h + 2c + l / 16]:
-// value = d · scale · (q − 32). Super-blocks start at even byte offsets; the raw bytes are bound
-// as u32 words (padded by 4 bytes so an unaligned read of the last word stays in bounds).
+// value = d · scale · (q − 32). Override FORMAT picks the other K-quants of 16-value sub-blocks,
+// whose quarter c of half h holds values 128h + 32c + l with 2 bits (bits 2c..2c+1 of
+// qs[32h + l]) and sub-block scale 8h + 2c + l / 16:
+//   1 Q3_K (110 bytes: hmask[32], qs[64], 12 bytes of 6-bit scales, f16 d): value = d · (sc −
+//     32) · (q − 4 + 4 · bit 4h + c of hmask[l]), sc as ggml's dequantize_row_q3_K unpacks it;
+//   2 Q2_K (84 bytes: scales[16] of 4-bit scale and min, qs[64], f16 d, f16 dmin): value =
+//     d · (sc & 15) · q − dmin · (sc >> 4).
+// Super-blocks start at even byte offsets; the raw bytes are bound as u32 words (padded by 4
+// bytes so an unaligned read of the last word stays in bounds).
 //
 // Entry \`matmul\`: out[m, col0 + r] = Σ_k x[m, k] · W[r, k] (+ bias[col0 + r]), W [n, k].
 //   bindings: 0 params (uniform, dynamic offset), 1 w (raw super-blocks of this row chunk), 2 x
@@ -972,8 +979,8 @@ fn embed(
 
 override WG_SIZE: u32 = 64u;
 override TILE_M: u32 = 1u;
+override FORMAT: u32 = 0u;
 const MAX_TILE_M: u32 = 8u;
-const BLOCK_BYTES: u32 = 210u;
 
 struct Params {
   num_rows: u32, // matmul: activation rows; embed: tokens
@@ -1005,6 +1012,10 @@ fn word_at(byte_off: u32) -> u32 {
   return (w[i] >> 16u) | (w[i + 1u] << 16u);
 }
 
+fn byte_at(byte_off: u32) -> u32 {
+  return (w[byte_off >> 2u] >> ((byte_off & 3u) * 8u)) & 255u;
+}
+
 fn int8_at(byte_off: u32) -> f32 {
   let word = bitcast<i32>(w[byte_off >> 2u]);
   return f32(extractBits(word, (byte_off & 3u) * 8u, 8u));
@@ -1014,25 +1025,69 @@ fn x4(i: u32) -> vec4f {
   return vec4f(x[i], x[i + 1u], x[i + 2u], x[i + 3u]);
 }
 
-// One quarter's decoding: values j·4 .. j·4 + 3 are \`quants(j)\` times scale lo (j < 4) or hi.
+// One quarter's decoding: values j·4 .. j·4 + 3 are \`quants(j)\` times scale lo (j < 4) or hi,
+// minus min lo or hi (Q2_K).
 struct Quarter {
-  lo: f32, // d · scales[8h + 2c]
-  hi: f32, // d · scales[8h + 2c + 1]
-  ql: u32, // byte offset of its 32 ql bytes
+  lo: f32, // d · scale of sub-block 8h + 2c
+  hi: f32, // d · scale of sub-block 8h + 2c + 1
+  lo_min: f32, // Q2_K: dmin · its min
+  hi_min: f32,
+  ql: u32, // byte offset of its 32 bytes of low bits
   ql_shift: u32,
-  qh: u32, // byte offset of its 32 qh bytes
+  qh: u32, // byte offset of its 32 bytes of high bits (Q6_K qh, Q3_K hmask)
   qh_shift: u32,
 }
 
+// Q3_K's 6-bit scale i (0..15) of the 12 bytes at \`off\`, as ggml unpacks them, minus 32.
+fn q3k_scale(off: u32, i: u32) -> f32 {
+  let a = i / 4u;
+  let b = i % 4u;
+  let low = (byte_at(off + 4u * (a & 1u) + b) >> (4u * (a >> 1u))) & 15u;
+  let high = (byte_at(off + 8u + b) >> (2u * a)) & 3u;
+  return f32(low | (high << 4u)) - 32.0;
+}
+
 fn quarter(row: u32, u: u32, num_blocks: u32) -> Quarter {
-  let off = (row * num_blocks + u / 8u) * BLOCK_BYTES;
   let h = (u % 8u) / 4u;
   let c = u % 4u;
+  if (FORMAT == 1u) {
+    let off = (row * num_blocks + u / 8u) * 110u;
+    let d = unpack2x16float(word_at(off + 108u)).x;
+    let s = 8u * h + 2u * c;
+    return Quarter(
+      d * q3k_scale(off + 96u, s),
+      d * q3k_scale(off + 96u, s + 1u),
+      0.0,
+      0.0,
+      off + 32u + 32u * h,
+      2u * c,
+      off,
+      4u * h + c,
+    );
+  }
+  if (FORMAT == 2u) {
+    let off = (row * num_blocks + u / 8u) * 84u;
+    let dm = unpack2x16float(w[(off + 80u) >> 2u]);
+    let sc = off + 8u * h + 2u * c;
+    return Quarter(
+      dm.x * f32(byte_at(sc) & 15u),
+      dm.x * f32(byte_at(sc + 1u) & 15u),
+      dm.y * f32(byte_at(sc) >> 4u),
+      dm.y * f32(byte_at(sc + 1u) >> 4u),
+      off + 16u + 32u * h,
+      2u * c,
+      0u,
+      0u,
+    );
+  }
+  let off = (row * num_blocks + u / 8u) * 210u;
   let d = unpack2x16float(word_at(off + 208u)).x;
   let sc = off + 192u + 8u * h + 2u * c;
   return Quarter(
     d * int8_at(sc),
     d * int8_at(sc + 1u),
+    0.0,
+    0.0,
     off + 64u * h + 32u * (c & 1u),
     4u * (c >> 1u),
     off + 128u + 32u * h,
@@ -1040,12 +1095,25 @@ fn quarter(row: u32, u: u32, num_blocks: u32) -> Quarter {
   );
 }
 
-// Values 4j .. 4j + 3 of a quarter, as signed 6-bit integers (q − 32).
+// Values 4j .. 4j + 3 of a quarter as integers: Q6_K q − 32, Q3_K q − 4 (+ 4 with the hmask
+// bit), Q2_K q.
 fn quants(qr: Quarter, j: u32) -> vec4f {
   let l = word_at(qr.ql + 4u * j) >> qr.ql_shift;
-  let h = word_at(qr.qh + 4u * j) >> qr.qh_shift;
-  let q = (l & 0x0f0f0f0fu) | ((h & 0x03030303u) << 4u);
-  return vec4f(f32(q & 255u), f32((q >> 8u) & 255u), f32((q >> 16u) & 255u), f32(q >> 24u)) - 32.0;
+  var q: u32;
+  var zero: f32;
+  if (FORMAT == 1u) {
+    let hm = (word_at(qr.qh + 4u * j) >> qr.qh_shift) & 0x01010101u;
+    q = (l & 0x03030303u) + (hm << 2u);
+    zero = 4.0;
+  } else if (FORMAT == 2u) {
+    q = l & 0x03030303u;
+    zero = 0.0;
+  } else {
+    let h = word_at(qr.qh + 4u * j) >> qr.qh_shift;
+    q = (l & 0x0f0f0f0fu) | ((h & 0x03030303u) << 4u);
+    zero = 32.0;
+  }
+  return vec4f(f32(q & 255u), f32((q >> 8u) & 255u), f32((q >> 16u) & 255u), f32(q >> 24u)) - zero;
 }
 
 @compute @workgroup_size(WG_SIZE)
@@ -1073,19 +1141,25 @@ fn matmul(
       // declared without one across iterations: gfx-rs/wgpu#9489)
       var lo = array<f32, MAX_TILE_M>(); // Σ q · x over values 0..15
       var hi = array<f32, MAX_TILE_M>(); // Σ q · x over values 16..31
+      var slo = array<f32, MAX_TILE_M>(); // Q2_K: Σ x over values 0..15
+      var shi = array<f32, MAX_TILE_M>(); // Q2_K: Σ x over values 16..31
       for (var j = 0u; j < 8u; j++) {
         let q = quants(qr, j);
         for (var m = 0u; m < num_m; m++) {
-          let v = dot(q, x4(p.x_offset + (m0 + m) * p.x_stride + u * 32u + 4u * j));
+          let xv = x4(p.x_offset + (m0 + m) * p.x_stride + u * 32u + 4u * j);
+          let v = dot(q, xv);
+          let s = select(0.0, xv.x + xv.y + xv.z + xv.w, FORMAT == 2u);
           if (j < 4u) {
             lo[m] += v;
+            slo[m] += s;
           } else {
             hi[m] += v;
+            shi[m] += s;
           }
         }
       }
       for (var m = 0u; m < num_m; m++) {
-        acc[m] += qr.lo * lo[m] + qr.hi * hi[m];
+        acc[m] += qr.lo * lo[m] + qr.hi * hi[m] - (qr.lo_min * slo[m] + qr.hi_min * shi[m]);
       }
     }
   }
@@ -1132,7 +1206,7 @@ fn embed(
   let qr = quarter(u32(row), u, p.k / 256u);
   let o = p.out_offset + i * p.out_stride + u * 32u;
   for (var j = 0u; j < 8u; j++) {
-    let v = select(qr.hi, qr.lo, j < 4u) * quants(qr, j);
+    let v = select(qr.hi, qr.lo, j < 4u) * quants(qr, j) - select(qr.hi_min, qr.lo_min, j < 4u);
     for (var e = 0u; e < 4u; e++) {
       out[o + 4u * j + e] = v[e];
     }

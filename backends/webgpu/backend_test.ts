@@ -32,6 +32,8 @@ const DTYPES: DType[] = [
   "q4_k",
   "q5_k",
   "q6_k",
+  "q3_k",
+  "q2_k",
 ];
 const TOL = { atol: 1e-5, rtol: 3e-5 };
 

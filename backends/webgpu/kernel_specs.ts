@@ -13,6 +13,8 @@ export const WEIGHT_DTYPES = [
   "f16",
   "bf16",
   "q8_0",
+  "q2_k",
+  "q3_k",
   "q4_0",
   "q4_1",
   "q5_0",
@@ -65,7 +67,10 @@ export const CPU_ADAPTER_KERNEL_SIZES: KernelSizes = {
 const RRW = ["read", "read", "write"] as const;
 
 /** Weight dtypes with a kernel file of their own. */
-type KernelDType = Exclude<WeightDType, "bf16" | "q4_1" | "q5_0" | "q5_1" | "q5_k">;
+type KernelDType = Exclude<
+  WeightDType,
+  "bf16" | "q4_1" | "q5_0" | "q5_1" | "q5_k" | "q2_k" | "q3_k"
+>;
 
 /** Weight dtypes that share a kernel file, and the override that picks them. */
 const SHARED_KERNELS: Partial<Record<WeightDType, [KernelDType, string, number]>> = {
@@ -77,11 +82,15 @@ const SHARED_KERNELS: Partial<Record<WeightDType, [KernelDType, string, number]>
   q5_1: ["q4_0", "FORMAT", 3],
   q4_k: ["q4_k", "Q5K", 0],
   q5_k: ["q4_k", "Q5K", 1],
+  q6_k: ["q6_k", "FORMAT", 0],
+  q3_k: ["q6_k", "FORMAT", 1],
+  q2_k: ["q6_k", "FORMAT", 2],
 };
 
 /**
  * The WGSL file of a weight dtype's matmul and embed: BF16 shares F16's (override BF16), Q4_1,
- * Q5_0 and Q5_1 Q4_0's (override FORMAT), Q5_K Q4_K's (override Q5K).
+ * Q5_0 and Q5_1 Q4_0's (override FORMAT), Q5_K Q4_K's (override Q5K), Q3_K and Q2_K Q6_K's
+ * (override FORMAT).
  */
 function weightKernel(dtype: WeightDType): KernelDType {
   return SHARED_KERNELS[dtype]?.[0] ?? (dtype as KernelDType);

@@ -1,6 +1,6 @@
 /**
  * @loom/webgpu — the WebGPU backend: WGSL kernels (one file per kernel in `kernels/`),
- * weights kept in their file format (every GGUF dtype Loom reads but Q2_K and Q3_K) and
+ * weights kept in their file format (every GGUF dtype Loom reads) and
  * dequantized inside the kernels, f32 arithmetic, one command buffer per step.
  *
  * @example
