@@ -56,6 +56,10 @@ const TEST_MODELS: [string, TestModelOptions][] = [
   ["qwen3 bf16 (q/k norm, head dim 32)", { architecture: "qwen3", dtype: "bf16", headDim: 32 }],
   ["mistral q4_k", { architecture: "mistral", dtype: "q4_k", hiddenSize: 256, numLayers: 1 }],
   ["llama q6_k", { dtype: "q6_k", hiddenSize: 256, numLayers: 1, intermediateSize: 256 }],
+  // hidden 160: a group of 4 blocks of 32 and a block after it
+  ["llama q5_0", { dtype: "q5_0", hiddenSize: 160, numLayers: 1, seed: 5 }],
+  ["llama q5_k", { dtype: "q5_k", hiddenSize: 256, numLayers: 1, intermediateSize: 256 }],
+  ["llama q3_k", { dtype: "q3_k", hiddenSize: 256, numLayers: 1, intermediateSize: 256 }],
 ];
 
 /** The three steps: prefill of A and B; A decodes while B's next chunk runs; both decode. */
