@@ -19,7 +19,7 @@
  * roofline of the memory bandwidth measured in the same run. `--ops` adds the time per op
  * (matmuls by weight) of each phase.
  *
- * Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K and Q6_K run twice: with f32 activations and with int8
+ * Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q3_K, Q4_K, Q5_K and Q6_K run twice: with f32 activations and with int8
  * (`activations: "q8"`).
  *
  * @module
@@ -194,7 +194,7 @@ const runs = threadCounts.flatMap((t) => [[t, "f32"], [t, "q8"]] as const);
 for (const [numThreads, activations] of runs) {
   const be = await WasmBackend.create({ numThreads, activations });
   const only = activations === "q8"
-    ? ["q4_0", "q4_1", "q5_0", "q5_1", "q8_0", "q4_k", "q5_k", "q6_k"]
+    ? ["q4_0", "q4_1", "q5_0", "q5_1", "q8_0", "q3_k", "q4_k", "q5_k", "q6_k"]
     : undefined;
   if (only && !dtypes.some((d) => only.includes(d))) continue;
   console.log(

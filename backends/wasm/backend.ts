@@ -53,9 +53,9 @@ export interface WasmBackendOptions {
   readonly spinMicros?: number;
   /**
    * Matmul activations: `f32` (default; results match the reference backend to f32
-   * rounding) or `q8`: for Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K and Q6_K weights, activations are quantized per
-   * block of 32 to int8 as llama.cpp does and multiplied in integers (3–5× faster decode;
-   * logits move by about 0.1, as llama.cpp's own do against F32 math).
+   * rounding) or `q8`: for every block dtype but Q2_K, activations are quantized per block of
+   * 32 to int8 as llama.cpp does and multiplied in integers (3–5× faster decode; logits move
+   * by about 0.1, as llama.cpp's own do against F32 math).
    */
   readonly activations?: "f32" | "q8";
   /**
@@ -92,6 +92,7 @@ const REPACKED: Partial<
   q4_1: { fn: "repack_q4_1", rowBytes: (k) => k / 2, scaleBytes: 8, blockValues: 32 },
   q5_0: { fn: "repack_q5_0", rowBytes: fiveBitRowBytes, scaleBytes: 8, blockValues: 32 },
   q5_1: { fn: "repack_q5_1", rowBytes: fiveBitRowBytes, scaleBytes: 8, blockValues: 32 },
+  q3_k: { fn: "repack_q3_k", rowBytes: (k) => (k * 3) / 8, scaleBytes: 20, blockValues: 256 },
   q4_k: { fn: "repack_q4_k", rowBytes: (k) => k / 2, scaleBytes: 24, blockValues: 256 },
   q5_k: { fn: "repack_q5_k", rowBytes: (k) => (k * 5) / 8, scaleBytes: 24, blockValues: 256 },
   q6_k: { fn: "repack_q6_k", rowBytes: (k) => (k * 3) / 4, scaleBytes: 64, blockValues: 256 },

@@ -116,6 +116,34 @@ INLINE void q6k_decode_half(const uint8_t* g, int h, v128_t m4, v128_t m30, v128
   }
 }
 
+/*
+ * Q3_K rows are repacked (repack_q3_k) into groups of 128 values interleaved as Q6_K's (value
+ * vector v of a group: byte 4i + t = value 32i + 4v + t; vectors 0..3 lanes A, 4..7 lanes B),
+ * each value u = q + 4·hmask bit (0..7, the weight is d·sc·(u − 4)). A group is 48 bytes: 2
+ * vectors of the low 2 bits (vector v's at bits 2(v % 4) of the first, v < 4, or the
+ * second), then 1 vector of the third bits (vector v's at bit v). `scales` holds 20 bytes a
+ * superblock of 256: f32 d, then each group's 8 int8 scales sc − 32, its A lanes' 4, then its
+ * B lanes'.
+ */
+#define Q3K_GROUP_BYTES 48
+#define Q3K_SCALE_BYTES 20
+
+/*
+ * Vectors 4h..4h+3 of the repacked Q3_K group at g, values 0..7. m3 = splat(0x03), m4b =
+ * splat(0x04).
+ */
+INLINE void q3k_decode_half(const uint8_t* g, int h, v128_t m3, v128_t m4b, v128_t u[4]) {
+  v128_t lo = wasm_v128_load(g + 16 * h), hb = wasm_v128_load(g + 32);
+  /* third bit v = 4h + m to bit 2 (16-bit shifts: the masks drop what crossed a byte) */
+  v128_t hi[4] = {
+      h ? wasm_u16x8_shr(hb, 2) : wasm_i16x8_shl(hb, 2), h ? wasm_u16x8_shr(hb, 3) : wasm_i16x8_shl(hb, 1),
+      h ? wasm_u16x8_shr(hb, 4) : hb, h ? wasm_u16x8_shr(hb, 5) : wasm_u16x8_shr(hb, 1)};
+  u[0] = wasm_v128_or(wasm_v128_and(lo, m3), wasm_v128_and(hi[0], m4b));
+  u[1] = wasm_v128_or(wasm_v128_and(wasm_u16x8_shr(lo, 2), m3), wasm_v128_and(hi[1], m4b));
+  u[2] = wasm_v128_or(wasm_v128_and(wasm_u16x8_shr(lo, 4), m3), wasm_v128_and(hi[2], m4b));
+  u[3] = wasm_v128_or(wasm_v128_and(wasm_u16x8_shr(lo, 6), m3), wasm_v128_and(hi[3], m4b));
+}
+
 /* ---- bit casts ---- */
 
 INLINE float as_f32(uint32_t u) {

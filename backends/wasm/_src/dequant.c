@@ -149,38 +149,26 @@ static void row_q2_k(const uint8_t* x, uint32_t k, float* y) {
   }
 }
 
-/* Q3_K: hmask[32], qs[64], scales[12], d (110 bytes / 256 values). */
-static void row_q3_k(const uint8_t* x, uint32_t k, float* y) {
-  const uint32_t kmask1 = 0x03030303u, kmask2 = 0x0f0f0f0fu;
-  for (uint32_t b = 0; b < k / 256; b++, x += 110) {
-    const uint8_t* hm = x;
-    const uint8_t* q = x + 32;
-    float d_all = rd_f16(x + 108);
-    uint32_t aux[4] = {rd_u32(x + 96), rd_u32(x + 100), rd_u32(x + 104), 0};
-    uint32_t tmp = aux[2];
-    aux[2] = ((aux[0] >> 4) & kmask2) | (((tmp >> 4) & kmask1) << 4);
-    aux[3] = ((aux[1] >> 4) & kmask2) | (((tmp >> 6) & kmask1) << 4);
-    aux[0] = (aux[0] & kmask2) | (((tmp >> 0) & kmask1) << 4);
-    aux[1] = (aux[1] & kmask2) | (((tmp >> 2) & kmask1) << 4);
-    int8_t scales[16];
-    for (int i = 0; i < 16; i++) scales[i] = (int8_t)((aux[i / 4] >> (8 * (i % 4))) & 0xff);
-    int is = 0;
-    uint8_t m = 1;
-    for (int n = 0; n < 256; n += 128) {
-      int shift = 0;
-      for (int j = 0; j < 4; j++) {
-        float dl = d_all * (float)(scales[is++] - 32);
-        for (int l = 0; l < 16; l++) {
-          *y++ = dl * (float)((int8_t)((q[l + 0] >> shift) & 3) - ((hm[l + 0] & m) ? 0 : 4));
+/* Repacked Q3_K (common.h): ggml's d·(sc − 32)·(q − 4 + 4·hmask bit) for each value. */
+static void row_q3_k(const uint8_t* q, const uint8_t* sc, uint32_t k, float* y) {
+  v128_t m3 = wasm_i8x16_splat(0x03), m4b = wasm_i8x16_splat(0x04), four = wasm_i8x16_splat(4);
+  for (uint32_t g = 0; g < k / 128; g++, q += Q3K_GROUP_BYTES, y += 128) {
+    const uint8_t* s = sc + Q3K_SCALE_BYTES * (g / 2);
+    float d = as_f32(rd_u32(s));
+    const int8_t* gs = (const int8_t*)(s + 4 + 8 * (g % 2));
+    for (int h = 0; h < 2; h++) {
+      v128_t u[4];
+      q3k_decode_half(q, h, m3, m4b, u);
+      for (int m = 0; m < 4; m++) { /* vector 4h + m: values 32i + 16h + 4m + t at byte 4i + t */
+        v128_t v = wasm_i8x16_sub(u[m], four);
+        v128_t lo = wasm_i16x8_extend_low_i8x16(v), hi = wasm_i16x8_extend_high_i8x16(v);
+        v128_t w[4] = {wasm_i32x4_extend_low_i16x8(lo), wasm_i32x4_extend_high_i16x8(lo),
+                       wasm_i32x4_extend_low_i16x8(hi), wasm_i32x4_extend_high_i16x8(hi)};
+        for (int i = 0; i < 4; i++) {
+          v128_t dl = wasm_f32x4_splat(d * (float)gs[4 * h + i]);
+          wasm_v128_store(y + 32 * i + 16 * h + 4 * m, wasm_f32x4_mul(dl, wasm_f32x4_convert_i32x4(w[i])));
         }
-        dl = d_all * (float)(scales[is++] - 32);
-        for (int l = 0; l < 16; l++) {
-          *y++ = dl * (float)((int8_t)((q[l + 16] >> shift) & 3) - ((hm[l + 16] & m) ? 0 : 4));
-        }
-        shift += 2;
-        m = (uint8_t)(m << 1);
       }
-      q += 32;
     }
   }
 }
@@ -276,7 +264,7 @@ void dequant_row(const WeightDesc* w, uint32_t row, float* dst) {
     case DT_Q5_0:
     case DT_Q5_1: row_affine(w, row, dst); return;
     case DT_Q2_K: row_q2_k(src, k, dst); return;
-    case DT_Q3_K: row_q3_k(src, k, dst); return;
+    case DT_Q3_K: row_q3_k(src, (const uint8_t*)w->scales + (uint64_t)row * (k / 256) * Q3K_SCALE_BYTES, k, dst); return;
     case DT_Q4_K: row_q4_k(src, q4k_scales_of(w, row), k, dst); return;
     case DT_Q5_K: row_q5_k(src, q4k_scales_of(w, row), k, dst); return;
     case DT_Q6_K: row_q6_k(src, w->scales + (uint64_t)row * (k / 16), k, dst); return;
@@ -504,6 +492,51 @@ void repack_q5_0(const uint8_t* src, uint32_t num_rows, uint32_t nb, uint8_t* qs
 EXPORT(repack_q5_1)
 void repack_q5_1(const uint8_t* src, uint32_t num_rows, uint32_t nb, uint8_t* qs, float* scales) {
   repack_affine(src, num_rows, nb, qs, scales, DT_Q5_1);
+}
+
+/*
+ * Repacks Q3_K rows of `superblocks_per_row` GGML blocks (110 bytes: hmask[32], qs[64], 12
+ * bytes of 6-bit scales, f16 d; value 128h + 32j + l is bits 2j.. of qs[32h + l] plus 4 ·
+ * bit 4h + j of hmask[l], scale 8h + 2j + l / 16) into the grouped layout of common.h.
+ */
+EXPORT(repack_q3_k)
+void repack_q3_k(const uint8_t* src, uint32_t num_rows, uint32_t superblocks_per_row, uint8_t* qs,
+                 uint8_t* scales) {
+  uint32_t total = num_rows * superblocks_per_row;
+  for (uint32_t sb = 0; sb < total; sb++, src += 110, scales += Q3K_SCALE_BYTES) {
+    const uint8_t* hm = src;
+    const uint8_t* q = src + 32;
+    const uint8_t* s = src + 96;
+    uint32_t du = as_u32(rd_f16(src + 108));
+    for (int i = 0; i < 4; i++) scales[i] = (uint8_t)(du >> (8 * i));
+    int8_t sc[16]; /* ggml's unpacking of the 12 bytes: scale 4a + b */
+    for (int a = 0; a < 4; a++) {
+      for (int b = 0; b < 4; b++) {
+        int low = (s[4 * (a & 1) + b] >> (4 * (a >> 1))) & 15, high = (s[8 + b] >> (2 * a)) & 3;
+        sc[4 * a + b] = (int8_t)((low | (high << 4)) - 32);
+      }
+    }
+    for (int h = 0; h < 2; h++, qs += Q3K_GROUP_BYTES) {
+      uint8_t u[128];
+      for (int j = 0; j < 4; j++) {
+        for (int l = 0; l < 32; l++) {
+          u[32 * j + l] = (uint8_t)(((q[32 * h + l] >> (2 * j)) & 3) | (((hm[l] >> (4 * h + j)) & 1) << 2));
+        }
+      }
+      for (int j = 0; j < Q3K_GROUP_BYTES; j++) qs[j] = 0;
+      for (int v = 0; v < 8; v++) {
+        for (int j = 0; j < 16; j++) {
+          uint8_t x = u[32 * (j / 4) + 4 * v + j % 4];
+          qs[16 * (v / 4) + j] |= (uint8_t)((x & 3) << (2 * (v % 4)));
+          qs[32 + j] |= (uint8_t)((x >> 2) << v);
+        }
+      }
+      for (int i = 0; i < 4; i++) {
+        scales[4 + 8 * h + i] = (uint8_t)sc[8 * h + 2 * i];
+        scales[4 + 8 * h + 4 + i] = (uint8_t)sc[8 * h + 2 * i + 1];
+      }
+    }
+  }
 }
 
 /* Dequantizes a whole 1-D or 2-D weight into dst (used for small vectors at load). */

@@ -9,7 +9,7 @@
  *   [rows, K/16] (Σq of each 16 values, for Q6_K's −32 offset). Whole groups of 4 blocks are
  *   stored interleaved, as the repacked weights are (common.h), and their xs16 as the group's 4
  *   first halves, then its 4 second halves.
- * k_matmul_q8: out [rows, N] ← dequant(xq) · Wᵀ for Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K, Q6_K weights (K-quant
+ * k_matmul_q8: out [rows, N] ← dequant(xq) · Wᵀ for Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q3_K, Q4_K, Q5_K, Q6_K weights (K-quant
  *   sub-blocks of 32 and 16 values line up with the activation blocks of 32, so each
  *   sub-block's integer sum is scaled by its own d_w · sc and d_x). Chunks split the weight
  *   rows; each weight block is decoded once and dotted with up to 8 x rows on the relaxed
@@ -214,6 +214,9 @@ static const volatile uint8_t k_u8_bias = 0x80;
 static const volatile uint8_t k_high2_mask = 0x30;
 /* 0x10, read the same way: a repacked Q5_K value's fifth bit */
 static const volatile uint8_t k_bit4_mask = 0x10;
+/* 0x03 and 0x04, read the same way: a repacked Q3_K value's low bits and third bit */
+static const volatile uint8_t k_low2_mask = 0x03;
+static const volatile uint8_t k_bit2_mask = 0x04;
 #endif
 
 #ifdef LOOM_RELAXED
@@ -758,6 +761,50 @@ INLINE void tile1_q5_x(const MatmulQ8Args* a, uint32_t j, uint32_t r0, int R, fl
 }
 
 /*
+ * One repacked Q3_K weight row (common.h) · R ≤ 8 x rows, as tile1_q6_k: per half-group 4 dots
+ * leave the 4 sub-block sums Σ x·u in the lanes, Σ x·(u − 4) = Σ x·u − 4·Σx (xs16), then one
+ * convert and one multiply-add by d·(sc − 32) · d_x.
+ */
+INLINE void tile1_q3_k(const MatmulQ8Args* a, uint32_t j, uint32_t r0, int R, float res[8]) {
+  const WeightDesc* w = a->w;
+  uint32_t ng = w->k / 128, nb = w->k / 32, k = w->k;
+  const uint8_t* q0 = w->data + (uint64_t)j * w->row_bytes;
+  const uint8_t* s0 = (const uint8_t*)w->scales + (uint64_t)j * (k / 256) * Q3K_SCALE_BYTES;
+  const int8_t* x = a->xq + (uint64_t)r0 * k;
+  const int32_t* xs16 = a->xs16 + (uint64_t)r0 * 2 * nb;
+  const float* xd = a->xd + (uint64_t)r0 * nb;
+#ifdef LOOM_RELAXED
+  v128_t m3 = wasm_i8x16_splat((int8_t)k_low2_mask), m4b = wasm_i8x16_splat((int8_t)k_bit2_mask);
+#else
+  v128_t m3 = wasm_i8x16_splat(0x03), m4b = wasm_i8x16_splat(0x04);
+#endif
+  v128_t zero = wasm_f32x4_splat(0);
+  v128_t f0[8];
+  for (int r = 0; r < R; r++) f0[r] = zero;
+  for (uint32_t g = 0; g < ng; g++) {
+    const int8_t* xg = x + 128 * g;
+    const uint8_t* sp = s0 + (g / 2) * Q3K_SCALE_BYTES;
+    v128_t d = wasm_v128_load32_splat(sp);
+#pragma clang loop unroll(disable)
+    for (int h = 0; h < 2; h++) {
+      v128_t u[4];
+      q3k_decode_half(q0 + Q3K_GROUP_BYTES * g, h, m3, m4b, u);
+      v128_t sc8 = wasm_v128_load32_zero(sp + 4 + 8 * (g % 2) + 4 * h);
+      v128_t sw = wasm_f32x4_mul(d, wasm_f32x4_convert_i32x4(
+          wasm_i32x4_extend_low_i16x8(wasm_i16x8_extend_low_i8x16(sc8))));
+      for (int r = 0; r < R; r++) {
+        Acc4 acc = acc4_zero();
+        for (int m = 0; m < 4; m++) acc = acc4_dot(acc, wasm_v128_load(xg + r * k + 64 * h + 16 * m), u[m]);
+        v128_t off = wasm_i32x4_shl(wasm_v128_load(xs16 + r * 2 * nb + 8 * g + 4 * h), 2);
+        v128_t sums = wasm_i32x4_sub(acc4_lanes(acc), off);
+        f0[r] = MADD(wasm_f32x4_convert_i32x4(sums), wasm_f32x4_mul(sw, wasm_v128_load(xd + r * nb + 4 * g)), f0[r]);
+      }
+    }
+  }
+  for (int r = 0; r < R; r++) res[r] = hsum(f0[r]);
+}
+
+/*
  * One repacked Q6_K weight row (common.h) · R ≤ 8 x rows: per group of 128 values, the 4
  * vectors of lanes A (first 16-value sub-block of each block of 32), then the 4 of lanes B,
  * each decoded once for all R rows; 4 dots leave the 4 sub-block sums in the 4 lanes,
@@ -958,7 +1005,8 @@ void k_matmul_q8(const MatmulQ8Args* a, int ith, int nth) {
   int q4 = a->w->dtype == DT_Q4_0 && rows >= 2, q8 = a->w->dtype == DT_Q8_0 && a->u8dot;
   int q6 = a->w->dtype == DT_Q6_K, qk = a->w->dtype == DT_Q4_K, q5 = a->w->dtype == DT_Q5_K;
   int qa = a->w->dtype == DT_Q4_1 || a->w->dtype == DT_Q5_0 || a->w->dtype == DT_Q5_1;
-  if (q4 || q8 || q6 || qk || q5 || qa) {
+  int q3 = a->w->dtype == DT_Q3_K;
+  if (q4 || q8 || q6 || qk || q5 || qa || q3) {
     /* one weight row × up to 8 x rows at a time; weight rows in blocks of JB, so a block's
      * weights stay in cache while every chunk of 8 x rows passes (x of a 128-token prefill
      * is up to 720 KB: walking all of it for each weight row ran out of L2). Up to 8 x rows
@@ -1008,6 +1056,8 @@ void k_matmul_q8(const MatmulQ8Args* a, int ith, int nth) {
             TILE8(tile1_q6_k, jj, R);
           } else if (q5) {
             TILE8(tile1_q5_k, jj, R);
+          } else if (q3) {
+            TILE8(tile1_q3_k, jj, R);
           } else if (qa && a->w->dtype == DT_Q4_1) {
             TILE8(tile1_q4_1, jj, R);
           } else if (qa) {
@@ -1033,6 +1083,7 @@ void k_matmul_q8(const MatmulQ8Args* a, int ith, int nth) {
       case DT_Q4_1:
       case DT_Q5_0:
       case DT_Q5_1:
+      case DT_Q3_K:
         for (uint32_t r0 = 0; r0 < rows; r0 += 8) {
           int R = rows - r0 < 8 ? (int)(rows - r0) : 8;
           if (a->w->dtype == DT_Q4_K) {
@@ -1041,6 +1092,8 @@ void k_matmul_q8(const MatmulQ8Args* a, int ith, int nth) {
             TILE8(tile1_q5_k, j, R);
           } else if (a->w->dtype == DT_Q4_1) {
             TILE8(tile1_q4_1, j, R);
+          } else if (a->w->dtype == DT_Q3_K) {
+            TILE8(tile1_q3_k, j, R);
           } else if (a->w->dtype != DT_Q6_K) {
             TILE8(tile1_q5_x, j, R);
           } else {
