@@ -53,7 +53,7 @@ export interface WasmBackendOptions {
   readonly spinMicros?: number;
   /**
    * Matmul activations: `f32` (default; results match the reference backend to f32
-   * rounding) or `q8`: for every block dtype but Q2_K, activations are quantized per block of
+   * rounding) or `q8`: for every block dtype, activations are quantized per block of
    * 32 to int8 as llama.cpp does and multiplied in integers (3–5× faster decode; logits move
    * by about 0.1, as llama.cpp's own do against F32 math).
    */
@@ -92,6 +92,7 @@ const REPACKED: Partial<
   q4_1: { fn: "repack_q4_1", rowBytes: (k) => k / 2, scaleBytes: 8, blockValues: 32 },
   q5_0: { fn: "repack_q5_0", rowBytes: fiveBitRowBytes, scaleBytes: 8, blockValues: 32 },
   q5_1: { fn: "repack_q5_1", rowBytes: fiveBitRowBytes, scaleBytes: 8, blockValues: 32 },
+  q2_k: { fn: "repack_q2_k", rowBytes: (k) => k / 4, scaleBytes: 24, blockValues: 256 },
   q3_k: { fn: "repack_q3_k", rowBytes: (k) => (k * 3) / 8, scaleBytes: 20, blockValues: 256 },
   q4_k: { fn: "repack_q4_k", rowBytes: (k) => k / 2, scaleBytes: 24, blockValues: 256 },
   q5_k: { fn: "repack_q5_k", rowBytes: (k) => (k * 5) / 8, scaleBytes: 24, blockValues: 256 },
@@ -255,9 +256,8 @@ export class WasmBackend implements Backend {
   }
 
   /**
-   * Copies a weight into wasm memory in its stored dtype. Block dtypes but Q2_K and Q3_K are
-   * repacked into a quant plane and a scale plane; vectors (norms, biases) are held
-   * as f32.
+   * Copies a weight into wasm memory in its stored dtype. Block dtypes are repacked into a
+   * quant plane and a scale plane; vectors (norms, biases) are held as f32.
    */
   loadWeight(info: TensorInfo, bytes: Uint8Array): Promise<Weight> {
     const { heap, exports } = this.#rt;

@@ -26,6 +26,7 @@ const Q8_DTYPES: ReadonlySet<string> = new Set([
   "q5_0",
   "q5_1",
   "q8_0",
+  "q2_k",
   "q3_k",
   "q4_k",
   "q5_k",

@@ -60,6 +60,7 @@ const TEST_MODELS: [string, TestModelOptions][] = [
   ["llama q5_0", { dtype: "q5_0", hiddenSize: 160, numLayers: 1, seed: 5 }],
   ["llama q5_k", { dtype: "q5_k", hiddenSize: 256, numLayers: 1, intermediateSize: 256 }],
   ["llama q3_k", { dtype: "q3_k", hiddenSize: 256, numLayers: 1, intermediateSize: 256 }],
+  ["llama q2_k", { dtype: "q2_k", hiddenSize: 256, numLayers: 1, intermediateSize: 256 }],
 ];
 
 /** The three steps: prefill of A and B; A decodes while B's next chunk runs; both decode. */

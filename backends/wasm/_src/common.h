@@ -144,6 +144,15 @@ INLINE void q3k_decode_half(const uint8_t* g, int h, v128_t m3, v128_t m4b, v128
   u[3] = wasm_v128_or(wasm_v128_and(wasm_u16x8_shr(lo, 6), m3), wasm_v128_and(hi[3], m4b));
 }
 
+/*
+ * Q2_K rows are repacked (repack_q2_k) as Q3_K's low-bit planes alone: 32 bytes a group of
+ * 128 values (q = 0..3; the weight is d·(sc & 15)·q − dmin·(sc >> 4)). `scales` holds 24
+ * bytes a superblock: f32 d, f32 dmin, then each group's 8 scale bytes (ggml's, 4-bit scale
+ * and 4-bit min), its A lanes' 4, then its B lanes'.
+ */
+#define Q2K_GROUP_BYTES 32
+#define Q2K_SCALE_BYTES 24
+
 /* ---- bit casts ---- */
 
 INLINE float as_f32(uint32_t u) {

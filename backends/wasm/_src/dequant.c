@@ -1,5 +1,5 @@
 /*
- * Row dequantizers for every dtype, load-time repacking of every block dtype but Q2_K and Q3_K, and the
+ * Row dequantizers for every dtype, load-time repacking of every block dtype, and the
  * embedding lookup. Block layouts are GGML's (ggml-common.h); each loop mirrors ggml's
  * dequantize_row_* so the f32 values are the ones llama.cpp computes.
  */
@@ -126,25 +126,27 @@ static void row_affine(const WeightDesc* w, uint32_t row, float* y) {
   }
 }
 
-/* Q2_K: scales[16], qs[64], d, dmin (84 bytes / 256 values). */
-static void row_q2_k(const uint8_t* x, uint32_t k, float* y) {
-  for (uint32_t b = 0; b < k / 256; b++, x += 84) {
-    const uint8_t* scales = x;
-    const uint8_t* q = x + 16;
-    float d = rd_f16(x + 80), min = rd_f16(x + 82);
-    int is = 0;
-    for (int n = 0; n < 256; n += 128) {
-      int shift = 0;
-      for (int j = 0; j < 4; j++) {
-        uint8_t sc = scales[is++];
-        float dl = d * (float)(sc & 0xF), ml = min * (float)(sc >> 4);
-        for (int l = 0; l < 16; l++) *y++ = dl * (float)((int8_t)((q[l] >> shift) & 3)) - ml;
-        sc = scales[is++];
-        dl = d * (float)(sc & 0xF), ml = min * (float)(sc >> 4);
-        for (int l = 0; l < 16; l++) *y++ = dl * (float)((int8_t)((q[l + 16] >> shift) & 3)) - ml;
-        shift += 2;
+/* Repacked Q2_K (common.h): ggml's d·(sc & 15)·q − dmin·(sc >> 4) for each value. */
+static void row_q2_k(const uint8_t* q, const uint8_t* sc, uint32_t k, float* y) {
+  v128_t m3 = wasm_i8x16_splat(0x03);
+  for (uint32_t g = 0; g < k / 128; g++, q += Q2K_GROUP_BYTES, y += 128) {
+    const uint8_t* s = sc + Q2K_SCALE_BYTES * (g / 2);
+    float d = as_f32(rd_u32(s)), dmin = as_f32(rd_u32(s + 4));
+    const uint8_t* gs = s + 8 + 8 * (g % 2);
+    for (int h = 0; h < 2; h++) {
+      v128_t lo = wasm_v128_load(q + 16 * h);
+      for (int m = 0; m < 4; m++) { /* vector 4h + m: values 32i + 16h + 4m + t at byte 4i + t */
+        v128_t v = wasm_v128_and(wasm_u16x8_shr(lo, 2 * m), m3);
+        v128_t w16 = wasm_u16x8_extend_low_u8x16(v), w16h = wasm_u16x8_extend_high_u8x16(v);
+        v128_t w[4] = {wasm_u32x4_extend_low_u16x8(w16), wasm_u32x4_extend_high_u16x8(w16),
+                       wasm_u32x4_extend_low_u16x8(w16h), wasm_u32x4_extend_high_u16x8(w16h)};
+        for (int i = 0; i < 4; i++) {
+          uint8_t b = gs[4 * h + i];
+          v128_t dl = wasm_f32x4_splat(d * (float)(b & 0xF)), ml = wasm_f32x4_splat(dmin * (float)(b >> 4));
+          wasm_v128_store(y + 32 * i + 16 * h + 4 * m,
+                          wasm_f32x4_sub(wasm_f32x4_mul(dl, wasm_f32x4_convert_i32x4(w[i])), ml));
+        }
       }
-      q += 32;
     }
   }
 }
@@ -263,7 +265,7 @@ void dequant_row(const WeightDesc* w, uint32_t row, float* dst) {
     case DT_Q4_1:
     case DT_Q5_0:
     case DT_Q5_1: row_affine(w, row, dst); return;
-    case DT_Q2_K: row_q2_k(src, k, dst); return;
+    case DT_Q2_K: row_q2_k(src, (const uint8_t*)w->scales + (uint64_t)row * (k / 256) * Q2K_SCALE_BYTES, k, dst); return;
     case DT_Q3_K: row_q3_k(src, (const uint8_t*)w->scales + (uint64_t)row * (k / 256) * Q3K_SCALE_BYTES, k, dst); return;
     case DT_Q4_K: row_q4_k(src, q4k_scales_of(w, row), k, dst); return;
     case DT_Q5_K: row_q5_k(src, q4k_scales_of(w, row), k, dst); return;
@@ -534,6 +536,36 @@ void repack_q3_k(const uint8_t* src, uint32_t num_rows, uint32_t superblocks_per
       for (int i = 0; i < 4; i++) {
         scales[4 + 8 * h + i] = (uint8_t)sc[8 * h + 2 * i];
         scales[4 + 8 * h + 4 + i] = (uint8_t)sc[8 * h + 2 * i + 1];
+      }
+    }
+  }
+}
+
+/*
+ * Repacks Q2_K rows of `superblocks_per_row` GGML blocks (84 bytes: scales[16] of 4-bit scale
+ * and min, qs[64], f16 d, f16 dmin; value 128h + 32j + l is bits 2j.. of qs[32h + l], scale
+ * 8h + 2j + l / 16) into the grouped layout of common.h.
+ */
+EXPORT(repack_q2_k)
+void repack_q2_k(const uint8_t* src, uint32_t num_rows, uint32_t superblocks_per_row, uint8_t* qs,
+                 uint8_t* scales) {
+  uint32_t total = num_rows * superblocks_per_row;
+  for (uint32_t sb = 0; sb < total; sb++, src += 84, scales += Q2K_SCALE_BYTES) {
+    const uint8_t* q = src + 16;
+    uint32_t du = as_u32(rd_f16(src + 80)), mu = as_u32(rd_f16(src + 82));
+    for (int i = 0; i < 4; i++) scales[i] = (uint8_t)(du >> (8 * i)), scales[4 + i] = (uint8_t)(mu >> (8 * i));
+    for (int h = 0; h < 2; h++, qs += Q2K_GROUP_BYTES) {
+      for (int j = 0; j < Q2K_GROUP_BYTES; j++) qs[j] = 0;
+      for (int v = 0; v < 8; v++) {
+        for (int j = 0; j < 16; j++) { /* byte j of vector v: value 32i + 4v + t of the group */
+          uint32_t i = (uint32_t)j / 4, l = 4 * (uint32_t)v + (uint32_t)j % 4;
+          uint8_t x = (uint8_t)((q[32 * h + (l % 32)] >> (2 * i)) & 3);
+          qs[16 * (v / 4) + j] |= (uint8_t)(x << (2 * (v % 4)));
+        }
+      }
+      for (int i = 0; i < 4; i++) {
+        scales[8 + 8 * h + i] = src[8 * h + 2 * i];
+        scales[8 + 8 * h + 4 + i] = src[8 * h + 2 * i + 1];
       }
     }
   }

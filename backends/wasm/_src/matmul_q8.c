@@ -9,7 +9,7 @@
  *   [rows, K/16] (Σq of each 16 values, for Q6_K's −32 offset). Whole groups of 4 blocks are
  *   stored interleaved, as the repacked weights are (common.h), and their xs16 as the group's 4
  *   first halves, then its 4 second halves.
- * k_matmul_q8: out [rows, N] ← dequant(xq) · Wᵀ for Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q3_K, Q4_K, Q5_K, Q6_K weights (K-quant
+ * k_matmul_q8: out [rows, N] ← dequant(xq) · Wᵀ for every block dtype (K-quant
  *   sub-blocks of 32 and 16 values line up with the activation blocks of 32, so each
  *   sub-block's integer sum is scaled by its own d_w · sc and d_x). Chunks split the weight
  *   rows; each weight block is decoded once and dotted with up to 8 x rows on the relaxed
@@ -805,6 +805,52 @@ INLINE void tile1_q3_k(const MatmulQ8Args* a, uint32_t j, uint32_t r0, int R, fl
 }
 
 /*
+ * One repacked Q2_K weight row (common.h) · R ≤ 8 x rows, as tile1_q3_k: per half-group the
+ * 4 sub-block sums Σ x·q, scaled by d·(sc & 15), minus Σx (xs16) times dmin·(sc >> 4).
+ */
+INLINE void tile1_q2_k(const MatmulQ8Args* a, uint32_t j, uint32_t r0, int R, float res[8]) {
+  const WeightDesc* w = a->w;
+  uint32_t ng = w->k / 128, nb = w->k / 32, k = w->k;
+  const uint8_t* q0 = w->data + (uint64_t)j * w->row_bytes;
+  const uint8_t* s0 = (const uint8_t*)w->scales + (uint64_t)j * (k / 256) * Q2K_SCALE_BYTES;
+  const int8_t* x = a->xq + (uint64_t)r0 * k;
+  const int32_t* xs16 = a->xs16 + (uint64_t)r0 * 2 * nb;
+  const float* xd = a->xd + (uint64_t)r0 * nb;
+#ifdef LOOM_RELAXED
+  v128_t m3 = wasm_i8x16_splat((int8_t)k_low2_mask);
+#else
+  v128_t m3 = wasm_i8x16_splat(0x03);
+#endif
+  v128_t zero = wasm_f32x4_splat(0), m15 = wasm_i32x4_splat(15);
+  v128_t f0[8];
+  for (int r = 0; r < R; r++) f0[r] = zero;
+  for (uint32_t g = 0; g < ng; g++) {
+    const int8_t* xg = x + 128 * g;
+    const uint8_t* sp = s0 + (g / 2) * Q2K_SCALE_BYTES;
+    v128_t d = wasm_v128_load32_splat(sp), dmin = wasm_f32x4_neg(wasm_v128_load32_splat(sp + 4));
+#pragma clang loop unroll(disable)
+    for (int h = 0; h < 2; h++) {
+      v128_t lo = wasm_v128_load(q0 + Q2K_GROUP_BYTES * g + 16 * h);
+      v128_t u[4] = {wasm_v128_and(lo, m3), wasm_v128_and(wasm_u16x8_shr(lo, 2), m3),
+                     wasm_v128_and(wasm_u16x8_shr(lo, 4), m3), wasm_v128_and(wasm_u16x8_shr(lo, 6), m3)};
+      v128_t b4 = wasm_u32x4_extend_low_u16x8(
+          wasm_u16x8_extend_low_u8x16(wasm_v128_load32_zero(sp + 8 + 8 * (g % 2) + 4 * h)));
+      v128_t sw = wasm_f32x4_mul(d, wasm_f32x4_convert_i32x4(wasm_v128_and(b4, m15)));
+      v128_t mw = wasm_f32x4_mul(dmin, wasm_f32x4_convert_i32x4(wasm_u32x4_shr(b4, 4)));
+      for (int r = 0; r < R; r++) {
+        Acc4 acc = acc4_zero();
+        for (int m = 0; m < 4; m++) acc = acc4_dot(acc, wasm_v128_load(xg + r * k + 64 * h + 16 * m), u[m]);
+        v128_t dx = wasm_v128_load(xd + r * nb + 4 * g);
+        v128_t xsum = wasm_f32x4_convert_i32x4(wasm_v128_load(xs16 + r * 2 * nb + 8 * g + 4 * h));
+        f0[r] = MADD(wasm_f32x4_convert_i32x4(acc4_lanes(acc)), wasm_f32x4_mul(sw, dx), f0[r]);
+        f0[r] = MADD(xsum, wasm_f32x4_mul(mw, dx), f0[r]);
+      }
+    }
+  }
+  for (int r = 0; r < R; r++) res[r] = hsum(f0[r]);
+}
+
+/*
  * One repacked Q6_K weight row (common.h) · R ≤ 8 x rows: per group of 128 values, the 4
  * vectors of lanes A (first 16-value sub-block of each block of 32), then the 4 of lanes B,
  * each decoded once for all R rows; 4 dots leave the 4 sub-block sums in the 4 lanes,
@@ -1005,8 +1051,8 @@ void k_matmul_q8(const MatmulQ8Args* a, int ith, int nth) {
   int q4 = a->w->dtype == DT_Q4_0 && rows >= 2, q8 = a->w->dtype == DT_Q8_0 && a->u8dot;
   int q6 = a->w->dtype == DT_Q6_K, qk = a->w->dtype == DT_Q4_K, q5 = a->w->dtype == DT_Q5_K;
   int qa = a->w->dtype == DT_Q4_1 || a->w->dtype == DT_Q5_0 || a->w->dtype == DT_Q5_1;
-  int q3 = a->w->dtype == DT_Q3_K;
-  if (q4 || q8 || q6 || qk || q5 || qa || q3) {
+  int q3 = a->w->dtype == DT_Q3_K, q2 = a->w->dtype == DT_Q2_K;
+  if (q4 || q8 || q6 || qk || q5 || qa || q3 || q2) {
     /* one weight row × up to 8 x rows at a time; weight rows in blocks of JB, so a block's
      * weights stay in cache while every chunk of 8 x rows passes (x of a 128-token prefill
      * is up to 720 KB: walking all of it for each weight row ran out of L2). Up to 8 x rows
@@ -1058,6 +1104,8 @@ void k_matmul_q8(const MatmulQ8Args* a, int ith, int nth) {
             TILE8(tile1_q5_k, jj, R);
           } else if (q3) {
             TILE8(tile1_q3_k, jj, R);
+          } else if (q2) {
+            TILE8(tile1_q2_k, jj, R);
           } else if (qa && a->w->dtype == DT_Q4_1) {
             TILE8(tile1_q4_1, jj, R);
           } else if (qa) {
@@ -1084,6 +1132,7 @@ void k_matmul_q8(const MatmulQ8Args* a, int ith, int nth) {
       case DT_Q5_0:
       case DT_Q5_1:
       case DT_Q3_K:
+      case DT_Q2_K:
         for (uint32_t r0 = 0; r0 < rows; r0 += 8) {
           int R = rows - r0 < 8 ? (int)(rows - r0) : 8;
           if (a->w->dtype == DT_Q4_K) {
@@ -1094,6 +1143,8 @@ void k_matmul_q8(const MatmulQ8Args* a, int ith, int nth) {
             TILE8(tile1_q4_1, j, R);
           } else if (a->w->dtype == DT_Q3_K) {
             TILE8(tile1_q3_k, j, R);
+          } else if (a->w->dtype == DT_Q2_K) {
+            TILE8(tile1_q2_k, j, R);
           } else if (a->w->dtype != DT_Q6_K) {
             TILE8(tile1_q5_x, j, R);
           } else {
