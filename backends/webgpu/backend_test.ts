@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { BackendError, buildSingleSequenceBatch, type DType } from "@loom/core";
 import { ReferenceBackend } from "@loom/reference";
-import { DEFAULT_KERNEL_SIZES, WebGpuBackend } from "@loom/webgpu";
+import { DEFAULT_KERNEL_SIZES, WebGpuBackend, WEIGHT_DTYPES } from "@loom/webgpu";
 import {
   assertClose,
   loadBoth,
@@ -21,20 +21,9 @@ if (!(await navigator.gpu?.requestAdapter())) {
   throw new Error("backend_test: no WebGPU adapter (navigator.gpu.requestAdapter() gave none)");
 }
 
-const DTYPES: DType[] = [
-  "f32",
-  "f16",
-  "q8_0",
-  "q4_0",
-  "q4_1",
-  "q5_0",
-  "q5_1",
-  "q4_k",
-  "q5_k",
-  "q6_k",
-  "q3_k",
-  "q2_k",
-];
+// every weight dtype the backend reads (BF16 is the F16 kernel's override, checked by the
+// conformance suite)
+const DTYPES: DType[] = WEIGHT_DTYPES.filter((d) => d !== "bf16");
 const TOL = { atol: 1e-5, rtol: 3e-5 };
 
 /** matmul (with bias) and embed of an `[n, k]` weight in every dtype, against the reference. */

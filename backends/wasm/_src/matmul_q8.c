@@ -585,116 +585,26 @@ INLINE v128_t u8x4_f32(const uint8_t* p) {
   return wasm_f32x4_convert_i32x4(wasm_u32x4_extend_low_u16x8(wasm_u16x8_extend_low_u8x16(v)));
 }
 
-/*
- * One repacked Q4_K weight row (common.h) · R ≤ 8 x rows: the nibbles are laid out as Q4_0's,
- * so 8 lane-wise dots per group leave its 4 blocks' Σ x·q in the 4 lanes; a block's sum is
- * d_x · (d·sc · Σ x·q − dmin·m · Σ x), the scales decoded once per group for all R rows.
- */
-INLINE void tile1_q4_k(const MatmulQ8Args* a, uint32_t j, uint32_t r0, int R, float res[8]) {
-  const WeightDesc* w = a->w;
-  uint32_t ng = w->k / 128, nb = w->k / 32, k = w->k;
-  const uint8_t* q0 = w->data + (uint64_t)j * w->row_bytes;
-  const uint8_t* s0 = q4k_scales_of(w, j);
-  const int8_t* x = a->xq + (uint64_t)r0 * k;
-  const int32_t* xs = a->xs + (uint64_t)r0 * nb;
-  const float* xd = a->xd + (uint64_t)r0 * nb;
-#ifdef LOOM_RELAXED
-  v128_t mask = wasm_i8x16_splat((int8_t)k_nibble_mask);
-#else
-  v128_t mask = wasm_i8x16_splat(0x0f);
-#endif
-  v128_t zero = wasm_f32x4_splat(0);
-  v128_t f0[8];
-  for (int r = 0; r < R; r++) f0[r] = zero;
-  for (uint32_t g = 0; g < ng; g++) {
-    const uint8_t* sp = s0 + (g / 2) * Q4K_SCALE_BYTES;
-    v128_t dsc = wasm_f32x4_mul(wasm_v128_load32_splat(sp), u8x4_f32(sp + 8 + 4 * (g % 2)));
-    v128_t dmn = wasm_f32x4_neg(wasm_f32x4_mul(wasm_v128_load32_splat(sp + 4), u8x4_f32(sp + 16 + 4 * (g % 2))));
-    Acc4 acc0[8];
-    for (int r = 0; r < R; r++) acc0[r] = acc4_zero();
-    const int8_t* xg = x + 128 * g;
-#pragma clang loop unroll(disable)
-    for (int m = 0; m < 4; m++) {
-      v128_t p0 = wasm_v128_load(q0 + 64 * g + 16 * m);
-      v128_t u0 = wasm_v128_and(p0, mask), h0 = wasm_v128_and(wasm_u16x8_shr(p0, 4), mask);
-      for (int r = 0; r < R; r++) {
-        acc0[r] = acc4_dot(acc0[r], wasm_v128_load(xg + r * k + 16 * m), u0);
-        acc0[r] = acc4_dot(acc0[r], wasm_v128_load(xg + r * k + 64 + 16 * m), h0);
-      }
-    }
-    for (int r = 0; r < R; r++) {
-      v128_t dx = wasm_v128_load(xd + r * nb + 4 * g);
-      v128_t xsum = wasm_f32x4_convert_i32x4(wasm_i32x4_shr(wasm_v128_load(xs + r * nb + 4 * g), 3));
-      f0[r] = MADD(wasm_f32x4_convert_i32x4(acc4_lanes(acc0[r])), wasm_f32x4_mul(dsc, dx), f0[r]);
-      f0[r] = MADD(xsum, wasm_f32x4_mul(dmn, dx), f0[r]);
-    }
-  }
-  for (int r = 0; r < R; r++) res[r] = hsum(f0[r]);
-}
+/* The nibble-group dtypes of tile1_nib, and the sub-block dtypes of tile1_sub16. */
+enum { NIB_Q4_K, NIB_Q5_K, NIB_AFFINE4, NIB_AFFINE5, SUB_Q6_K, SUB_Q3_K, SUB_Q2_K };
 
 /*
- * One repacked Q5_K weight row (common.h) · R ≤ 8 x rows: tile1_q4_k with each decoded nibble
- * vector completed by its fifth bits (values 0..31, still valid 7-bit operands), shifted
- * from the group's high-bit vector to bit 4.
+ * One weight row whose whole groups hold Q4_0's interleaved nibbles (common.h: Q4_K, Q5_K and
+ * the affine Q4_1 / Q5_0 / Q5_1) · R ≤ 8 x rows. 8 lane-wise dots per group leave its 4 blocks'
+ * Σ x·q in the 4 lanes (5-bit kinds OR each decoded vector's fifth bits in first, values 0..31,
+ * still valid 7-bit operands); a block's sum is d_x · (a · Σ x·q + b · Σ x), with a = d·sc, b =
+ * −dmin·m for the K-quants (decoded once per group for all R rows) and the planes' a, b for the
+ * affine kinds, whose blocks after the whole groups are stored as they are (their fifth bits
+ * already 0 or 16).
  */
-INLINE void tile1_q5_k(const MatmulQ8Args* a, uint32_t j, uint32_t r0, int R, float res[8]) {
-  const WeightDesc* w = a->w;
-  uint32_t ng = w->k / 128, nb = w->k / 32, k = w->k;
-  const uint8_t* q0 = w->data + (uint64_t)j * w->row_bytes;
-  const uint8_t* h0p = q0 + k / 2;
-  const uint8_t* s0 = q4k_scales_of(w, j);
-  const int8_t* x = a->xq + (uint64_t)r0 * k;
-  const int32_t* xs = a->xs + (uint64_t)r0 * nb;
-  const float* xd = a->xd + (uint64_t)r0 * nb;
-#ifdef LOOM_RELAXED
-  v128_t mask = wasm_i8x16_splat((int8_t)k_nibble_mask), bit4 = wasm_i8x16_splat((int8_t)k_bit4_mask);
-#else
-  v128_t mask = wasm_i8x16_splat(0x0f), bit4 = wasm_i8x16_splat(0x10);
-#endif
-  v128_t zero = wasm_f32x4_splat(0);
-  v128_t f0[8];
-  for (int r = 0; r < R; r++) f0[r] = zero;
-  for (uint32_t g = 0; g < ng; g++) {
-    const uint8_t* sp = s0 + (g / 2) * Q4K_SCALE_BYTES;
-    v128_t dsc = wasm_f32x4_mul(wasm_v128_load32_splat(sp), u8x4_f32(sp + 8 + 4 * (g % 2)));
-    v128_t dmn = wasm_f32x4_neg(wasm_f32x4_mul(wasm_v128_load32_splat(sp + 4), u8x4_f32(sp + 16 + 4 * (g % 2))));
-    v128_t hb = wasm_v128_load(h0p + 16 * g);
-    Acc4 acc0[8];
-    for (int r = 0; r < R; r++) acc0[r] = acc4_zero();
-    const int8_t* xg = x + 128 * g;
-#pragma clang loop unroll(disable)
-    for (int m = 0; m < 4; m++) {
-      v128_t p0 = wasm_v128_load(q0 + 64 * g + 16 * m);
-      v128_t u0 = wasm_v128_or(wasm_v128_and(p0, mask), wasm_v128_and(wasm_i16x8_shl(hb, 4 - m), bit4));
-      v128_t h0 = wasm_v128_or(wasm_v128_and(wasm_u16x8_shr(p0, 4), mask), wasm_v128_and(wasm_u16x8_shr(hb, m), bit4));
-      for (int r = 0; r < R; r++) {
-        acc0[r] = acc4_dot(acc0[r], wasm_v128_load(xg + r * k + 16 * m), u0);
-        acc0[r] = acc4_dot(acc0[r], wasm_v128_load(xg + r * k + 64 + 16 * m), h0);
-      }
-    }
-    for (int r = 0; r < R; r++) {
-      v128_t dx = wasm_v128_load(xd + r * nb + 4 * g);
-      v128_t xsum = wasm_f32x4_convert_i32x4(wasm_i32x4_shr(wasm_v128_load(xs + r * nb + 4 * g), 3));
-      f0[r] = MADD(wasm_f32x4_convert_i32x4(acc4_lanes(acc0[r])), wasm_f32x4_mul(dsc, dx), f0[r]);
-      f0[r] = MADD(xsum, wasm_f32x4_mul(dmn, dx), f0[r]);
-    }
-  }
-  for (int r = 0; r < R; r++) res[r] = hsum(f0[r]);
-}
-
-/*
- * One repacked Q4_1 / Q5_0 / Q5_1 weight row (common.h) · R ≤ 8 x rows: a block's sum is
- * d_x · (a · Σ x·q + b · Σ x), its Σ x·q from the group's lanes as in tile1_q4_k (the fifth bits
- * ORed in as in tile1_q5_k); the blocks after the whole groups as stored, their fifth bits
- * already 0 or 16 in the row.
- */
-INLINE void tile1_affine(const MatmulQ8Args* a, uint32_t j, uint32_t r0, int R, float res[8], int five) {
+INLINE void tile1_nib(const MatmulQ8Args* a, uint32_t j, uint32_t r0, int R, float res[8], int kind) {
   const WeightDesc* w = a->w;
   uint32_t nb = w->k / 32, ng = nb / 4, k = w->k;
+  int five = kind == NIB_Q5_K || kind == NIB_AFFINE5, affine = kind == NIB_AFFINE4 || kind == NIB_AFFINE5;
   const uint8_t* q0 = w->data + (uint64_t)j * w->row_bytes;
   const uint8_t* hq = q0 + k / 2;
+  const uint8_t* s0 = q4k_scales_of(w, j);
   const float* sa = w->scales + (uint64_t)j * 2 * nb;
-  const float* sb = sa + nb;
   const int8_t* x = a->xq + (uint64_t)r0 * k;
   const int32_t* xs = a->xs + (uint64_t)r0 * nb;
   const float* xd = a->xd + (uint64_t)r0 * nb;
@@ -708,6 +618,14 @@ INLINE void tile1_affine(const MatmulQ8Args* a, uint32_t j, uint32_t r0, int R, 
   float tail[8];
   for (int r = 0; r < R; r++) f0[r] = zero, tail[r] = 0.0f;
   for (uint32_t g = 0; g < ng; g++) {
+    v128_t av, bv;
+    if (affine) {
+      av = wasm_v128_load(sa + 4 * g), bv = wasm_v128_load(sa + nb + 4 * g);
+    } else {
+      const uint8_t* sp = s0 + (g / 2) * Q4K_SCALE_BYTES;
+      av = wasm_f32x4_mul(wasm_v128_load32_splat(sp), u8x4_f32(sp + 8 + 4 * (g % 2)));
+      bv = wasm_f32x4_neg(wasm_f32x4_mul(wasm_v128_load32_splat(sp + 4), u8x4_f32(sp + 16 + 4 * (g % 2))));
+    }
     v128_t hb = five ? wasm_v128_load(hq + 16 * g) : zero;
     Acc4 acc0[8];
     for (int r = 0; r < R; r++) acc0[r] = acc4_zero();
@@ -725,7 +643,6 @@ INLINE void tile1_affine(const MatmulQ8Args* a, uint32_t j, uint32_t r0, int R, 
         acc0[r] = acc4_dot(acc0[r], wasm_v128_load(xg + r * k + 64 + 16 * m), h0);
       }
     }
-    v128_t av = wasm_v128_load(sa + 4 * g), bv = wasm_v128_load(sb + 4 * g);
     for (int r = 0; r < R; r++) {
       v128_t dx = wasm_v128_load(xd + r * nb + 4 * g);
       v128_t xsum = wasm_f32x4_convert_i32x4(wasm_i32x4_shr(wasm_v128_load(xs + r * nb + 4 * g), 3));
@@ -733,7 +650,7 @@ INLINE void tile1_affine(const MatmulQ8Args* a, uint32_t j, uint32_t r0, int R, 
       f0[r] = MADD(xsum, wasm_f32x4_mul(bv, dx), f0[r]);
     }
   }
-  for (uint32_t b = 4 * ng; b < nb; b++) {
+  for (uint32_t b = 4 * ng; affine && b < nb; b++) {
     uint32_t t = b - 4 * ng;
     v128_t p0 = wasm_v128_load(q0 + 64 * ng + 16 * t);
     v128_t lo = wasm_v128_and(p0, mask), hi = wasm_v128_and(wasm_u16x8_shr(p0, 4), mask);
@@ -746,36 +663,49 @@ INLINE void tile1_affine(const MatmulQ8Args* a, uint32_t j, uint32_t r0, int R, 
       v128_t s = dot2_u4(wasm_v128_load(xb), lo, wasm_v128_load(xb + 16), hi);
       float dx = xd[r * nb + b];
       f0[r] = MADD(wasm_f32x4_convert_i32x4(s), wasm_f32x4_splat(sa[b] * dx), f0[r]);
-      tail[r] += sb[b] * dx * (float)(xs[r * nb + b] >> 3);
+      tail[r] += sa[nb + b] * dx * (float)(xs[r * nb + b] >> 3);
     }
   }
   for (int r = 0; r < R; r++) res[r] = hsum(f0[r]) + tail[r];
 }
 
-INLINE void tile1_q4_1(const MatmulQ8Args* a, uint32_t j, uint32_t r0, int R, float res[8]) {
-  tile1_affine(a, j, r0, R, res, 0);
+INLINE void tile1_q4_k(const MatmulQ8Args* a, uint32_t j, uint32_t r0, int R, float res[8]) {
+  tile1_nib(a, j, r0, R, res, NIB_Q4_K);
 }
-
+INLINE void tile1_q5_k(const MatmulQ8Args* a, uint32_t j, uint32_t r0, int R, float res[8]) {
+  tile1_nib(a, j, r0, R, res, NIB_Q5_K);
+}
+INLINE void tile1_q4_1(const MatmulQ8Args* a, uint32_t j, uint32_t r0, int R, float res[8]) {
+  tile1_nib(a, j, r0, R, res, NIB_AFFINE4);
+}
 INLINE void tile1_q5_x(const MatmulQ8Args* a, uint32_t j, uint32_t r0, int R, float res[8]) {
-  tile1_affine(a, j, r0, R, res, 1);
+  tile1_nib(a, j, r0, R, res, NIB_AFFINE5);
 }
 
 /*
- * One repacked Q3_K weight row (common.h) · R ≤ 8 x rows, as tile1_q6_k: per half-group 4 dots
- * leave the 4 sub-block sums Σ x·u in the lanes, Σ x·(u − 4) = Σ x·u − 4·Σx (xs16), then one
- * convert and one multiply-add by d·(sc − 32) · d_x.
+ * One repacked Q6_K, Q3_K or Q2_K weight row (common.h) · R ≤ 8 x rows: per group of 128
+ * values, the 4 vectors of lanes A (first 16-value sub-block of each block of 32), then the 4
+ * of lanes B, each decoded once for all R rows; 4 dots leave the 4 sub-block sums Σ x·u in the
+ * 4 lanes. Q6_K and Q3_K subtract their offset (32 or 4) times Σx (xs16, in the same A/B
+ * order), then one convert and one multiply-add by the sub-block scale · d_x per half-group
+ * and row; Q2_K instead adds −dmin·m · Σx. The plain build widens to int16 (Acc4).
  */
-INLINE void tile1_q3_k(const MatmulQ8Args* a, uint32_t j, uint32_t r0, int R, float res[8]) {
+INLINE void tile1_sub16(const MatmulQ8Args* a, uint32_t j, uint32_t r0, int R, float res[8], int kind) {
   const WeightDesc* w = a->w;
   uint32_t ng = w->k / 128, nb = w->k / 32, k = w->k;
   const uint8_t* q0 = w->data + (uint64_t)j * w->row_bytes;
-  const uint8_t* s0 = (const uint8_t*)w->scales + (uint64_t)j * (k / 256) * Q3K_SCALE_BYTES;
+  uint32_t group_bytes = kind == SUB_Q6_K ? Q6K_GROUP_BYTES : kind == SUB_Q3_K ? Q3K_GROUP_BYTES : Q2K_GROUP_BYTES;
+  uint32_t scale_bytes = kind == SUB_Q3_K ? Q3K_SCALE_BYTES : Q2K_SCALE_BYTES;
+  const float* s6 = w->scales + (uint64_t)j * (k / 16);
+  const uint8_t* s0 = (const uint8_t*)w->scales + (uint64_t)j * (k / 256) * scale_bytes;
   const int8_t* x = a->xq + (uint64_t)r0 * k;
   const int32_t* xs16 = a->xs16 + (uint64_t)r0 * 2 * nb;
   const float* xd = a->xd + (uint64_t)r0 * nb;
 #ifdef LOOM_RELAXED
+  v128_t m4 = wasm_i8x16_splat((int8_t)k_nibble_mask), m30 = wasm_i8x16_splat((int8_t)k_high2_mask);
   v128_t m3 = wasm_i8x16_splat((int8_t)k_low2_mask), m4b = wasm_i8x16_splat((int8_t)k_bit2_mask);
 #else
+  v128_t m4 = wasm_i8x16_splat(0x0f), m30 = wasm_i8x16_splat(0x30);
   v128_t m3 = wasm_i8x16_splat(0x03), m4b = wasm_i8x16_splat(0x04);
 #endif
   v128_t zero = wasm_f32x4_splat(0);
@@ -783,113 +713,52 @@ INLINE void tile1_q3_k(const MatmulQ8Args* a, uint32_t j, uint32_t r0, int R, fl
   for (int r = 0; r < R; r++) f0[r] = zero;
   for (uint32_t g = 0; g < ng; g++) {
     const int8_t* xg = x + 128 * g;
-    const uint8_t* sp = s0 + (g / 2) * Q3K_SCALE_BYTES;
-    v128_t d = wasm_v128_load32_splat(sp);
+    const uint8_t* qg = q0 + group_bytes * g;
+    const uint8_t* sp = s0 + (g / 2) * scale_bytes;
 #pragma clang loop unroll(disable)
     for (int h = 0; h < 2; h++) {
-      v128_t u[4];
-      q3k_decode_half(q0 + Q3K_GROUP_BYTES * g, h, m3, m4b, u);
-      v128_t sc8 = wasm_v128_load32_zero(sp + 4 + 8 * (g % 2) + 4 * h);
-      v128_t sw = wasm_f32x4_mul(d, wasm_f32x4_convert_i32x4(
-          wasm_i32x4_extend_low_i16x8(wasm_i16x8_extend_low_i8x16(sc8))));
-      for (int r = 0; r < R; r++) {
-        Acc4 acc = acc4_zero();
-        for (int m = 0; m < 4; m++) acc = acc4_dot(acc, wasm_v128_load(xg + r * k + 64 * h + 16 * m), u[m]);
-        v128_t off = wasm_i32x4_shl(wasm_v128_load(xs16 + r * 2 * nb + 8 * g + 4 * h), 2);
-        v128_t sums = wasm_i32x4_sub(acc4_lanes(acc), off);
-        f0[r] = MADD(wasm_f32x4_convert_i32x4(sums), wasm_f32x4_mul(sw, wasm_v128_load(xd + r * nb + 4 * g)), f0[r]);
+      v128_t u[4], sw, mw = zero;
+      if (kind == SUB_Q6_K) {
+        q6k_decode_half(qg, h, m4, m30, u);
+        sw = wasm_v128_load(s6 + 8 * g + 4 * h);
+      } else if (kind == SUB_Q3_K) {
+        q3k_decode_half(qg, h, m3, m4b, u);
+        v128_t sc8 = wasm_v128_load32_zero(sp + 4 + 8 * (g % 2) + 4 * h);
+        sw = wasm_f32x4_mul(wasm_v128_load32_splat(sp), wasm_f32x4_convert_i32x4(
+            wasm_i32x4_extend_low_i16x8(wasm_i16x8_extend_low_i8x16(sc8))));
+      } else {
+        v128_t lo = wasm_v128_load(qg + 16 * h);
+        for (int m = 0; m < 4; m++) u[m] = wasm_v128_and(wasm_u16x8_shr(lo, 2 * m), m3);
+        v128_t b4 = wasm_u32x4_extend_low_u16x8(
+            wasm_u16x8_extend_low_u8x16(wasm_v128_load32_zero(sp + 8 + 8 * (g % 2) + 4 * h)));
+        sw = wasm_f32x4_mul(wasm_v128_load32_splat(sp),
+                            wasm_f32x4_convert_i32x4(wasm_v128_and(b4, wasm_i32x4_splat(15))));
+        mw = wasm_f32x4_neg(wasm_f32x4_mul(wasm_v128_load32_splat(sp + 4),
+                                           wasm_f32x4_convert_i32x4(wasm_u32x4_shr(b4, 4))));
       }
-    }
-  }
-  for (int r = 0; r < R; r++) res[r] = hsum(f0[r]);
-}
-
-/*
- * One repacked Q2_K weight row (common.h) · R ≤ 8 x rows, as tile1_q3_k: per half-group the
- * 4 sub-block sums Σ x·q, scaled by d·(sc & 15), minus Σx (xs16) times dmin·(sc >> 4).
- */
-INLINE void tile1_q2_k(const MatmulQ8Args* a, uint32_t j, uint32_t r0, int R, float res[8]) {
-  const WeightDesc* w = a->w;
-  uint32_t ng = w->k / 128, nb = w->k / 32, k = w->k;
-  const uint8_t* q0 = w->data + (uint64_t)j * w->row_bytes;
-  const uint8_t* s0 = (const uint8_t*)w->scales + (uint64_t)j * (k / 256) * Q2K_SCALE_BYTES;
-  const int8_t* x = a->xq + (uint64_t)r0 * k;
-  const int32_t* xs16 = a->xs16 + (uint64_t)r0 * 2 * nb;
-  const float* xd = a->xd + (uint64_t)r0 * nb;
-#ifdef LOOM_RELAXED
-  v128_t m3 = wasm_i8x16_splat((int8_t)k_low2_mask);
-#else
-  v128_t m3 = wasm_i8x16_splat(0x03);
-#endif
-  v128_t zero = wasm_f32x4_splat(0), m15 = wasm_i32x4_splat(15);
-  v128_t f0[8];
-  for (int r = 0; r < R; r++) f0[r] = zero;
-  for (uint32_t g = 0; g < ng; g++) {
-    const int8_t* xg = x + 128 * g;
-    const uint8_t* sp = s0 + (g / 2) * Q2K_SCALE_BYTES;
-    v128_t d = wasm_v128_load32_splat(sp), dmin = wasm_f32x4_neg(wasm_v128_load32_splat(sp + 4));
-#pragma clang loop unroll(disable)
-    for (int h = 0; h < 2; h++) {
-      v128_t lo = wasm_v128_load(q0 + Q2K_GROUP_BYTES * g + 16 * h);
-      v128_t u[4] = {wasm_v128_and(lo, m3), wasm_v128_and(wasm_u16x8_shr(lo, 2), m3),
-                     wasm_v128_and(wasm_u16x8_shr(lo, 4), m3), wasm_v128_and(wasm_u16x8_shr(lo, 6), m3)};
-      v128_t b4 = wasm_u32x4_extend_low_u16x8(
-          wasm_u16x8_extend_low_u8x16(wasm_v128_load32_zero(sp + 8 + 8 * (g % 2) + 4 * h)));
-      v128_t sw = wasm_f32x4_mul(d, wasm_f32x4_convert_i32x4(wasm_v128_and(b4, m15)));
-      v128_t mw = wasm_f32x4_mul(dmin, wasm_f32x4_convert_i32x4(wasm_u32x4_shr(b4, 4)));
       for (int r = 0; r < R; r++) {
         Acc4 acc = acc4_zero();
         for (int m = 0; m < 4; m++) acc = acc4_dot(acc, wasm_v128_load(xg + r * k + 64 * h + 16 * m), u[m]);
+        v128_t x16 = wasm_v128_load(xs16 + r * 2 * nb + 8 * g + 4 * h);
         v128_t dx = wasm_v128_load(xd + r * nb + 4 * g);
-        v128_t xsum = wasm_f32x4_convert_i32x4(wasm_v128_load(xs16 + r * 2 * nb + 8 * g + 4 * h));
-        f0[r] = MADD(wasm_f32x4_convert_i32x4(acc4_lanes(acc)), wasm_f32x4_mul(sw, dx), f0[r]);
-        f0[r] = MADD(xsum, wasm_f32x4_mul(mw, dx), f0[r]);
+        v128_t sums = acc4_lanes(acc);
+        if (kind != SUB_Q2_K) sums = wasm_i32x4_sub(sums, wasm_i32x4_shl(x16, kind == SUB_Q6_K ? 5 : 2));
+        f0[r] = MADD(wasm_f32x4_convert_i32x4(sums), wasm_f32x4_mul(sw, dx), f0[r]);
+        if (kind == SUB_Q2_K) f0[r] = MADD(wasm_f32x4_convert_i32x4(x16), wasm_f32x4_mul(mw, dx), f0[r]);
       }
     }
   }
   for (int r = 0; r < R; r++) res[r] = hsum(f0[r]);
 }
 
-/*
- * One repacked Q6_K weight row (common.h) · R ≤ 8 x rows: per group of 128 values, the 4
- * vectors of lanes A (first 16-value sub-block of each block of 32), then the 4 of lanes B,
- * each decoded once for all R rows; 4 dots leave the 4 sub-block sums in the 4 lanes,
- * Σ x·(q − 32) = Σ x·q − 32·Σx (xs16, in the same A/B order), then one convert and one
- * multiply-add by d·sc · d_x per half-group and row. The plain build widens to int16 (Acc4).
- */
 INLINE void tile1_q6_k(const MatmulQ8Args* a, uint32_t j, uint32_t r0, int R, float res[8]) {
-  const WeightDesc* w = a->w;
-  uint32_t ng = w->k / 128, nb = w->k / 32, k = w->k;
-  const uint8_t* q0 = w->data + (uint64_t)j * w->row_bytes;
-  const float* s0 = w->scales + (uint64_t)j * (k / 16);
-  const int8_t* x = a->xq + (uint64_t)r0 * k;
-  const int32_t* xs16 = a->xs16 + (uint64_t)r0 * 2 * nb;
-  const float* xd = a->xd + (uint64_t)r0 * nb;
-#ifdef LOOM_RELAXED
-  v128_t m4 = wasm_i8x16_splat((int8_t)k_nibble_mask), m30 = wasm_i8x16_splat((int8_t)k_high2_mask);
-#else
-  v128_t m4 = wasm_i8x16_splat(0x0f), m30 = wasm_i8x16_splat(0x30);
-#endif
-  v128_t zero = wasm_f32x4_splat(0);
-  v128_t f0[8];
-  for (int r = 0; r < R; r++) f0[r] = zero;
-  for (uint32_t g = 0; g < ng; g++) {
-    const int8_t* xg = x + 128 * g;
-#pragma clang loop unroll(disable)
-    for (int h = 0; h < 2; h++) {
-      v128_t u[4];
-      q6k_decode_half(q0 + Q6K_GROUP_BYTES * g, h, m4, m30, u);
-      v128_t sw = wasm_v128_load(s0 + 8 * g + 4 * h);
-      for (int r = 0; r < R; r++) {
-        Acc4 acc = acc4_zero();
-        for (int m = 0; m < 4; m++) acc = acc4_dot(acc, wasm_v128_load(xg + r * k + 64 * h + 16 * m), u[m]);
-        v128_t off = wasm_i32x4_shl(wasm_v128_load(xs16 + r * 2 * nb + 8 * g + 4 * h), 5);
-        v128_t sums = wasm_i32x4_sub(acc4_lanes(acc), off);
-        f0[r] = MADD(wasm_f32x4_convert_i32x4(sums), wasm_f32x4_mul(sw, wasm_v128_load(xd + r * nb + 4 * g)), f0[r]);
-      }
-    }
-  }
-  for (int r = 0; r < R; r++) res[r] = hsum(f0[r]);
+  tile1_sub16(a, j, r0, R, res, SUB_Q6_K);
+}
+INLINE void tile1_q3_k(const MatmulQ8Args* a, uint32_t j, uint32_t r0, int R, float res[8]) {
+  tile1_sub16(a, j, r0, R, res, SUB_Q3_K);
+}
+INLINE void tile1_q2_k(const MatmulQ8Args* a, uint32_t j, uint32_t r0, int R, float res[8]) {
+  tile1_sub16(a, j, r0, R, res, SUB_Q2_K);
 }
 
 #define TILE(fn)                                                   \
