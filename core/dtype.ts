@@ -20,7 +20,9 @@ export type DType =
   | "q3_k"
   | "q4_k"
   | "q5_k"
-  | "q6_k";
+  | "q6_k"
+  | "iq4_nl"
+  | "iq4_xs";
 
 /** Layout of one dtype: `blockElements` values are stored in `blockBytes` bytes. */
 export interface DTypeInfo {
@@ -45,6 +47,8 @@ const INFO: Readonly<Record<DType, DTypeInfo>> = {
   q4_k: { ggmlType: 12, blockElements: 256, blockBytes: 144 },
   q5_k: { ggmlType: 13, blockElements: 256, blockBytes: 176 },
   q6_k: { ggmlType: 14, blockElements: 256, blockBytes: 210 },
+  iq4_nl: { ggmlType: 20, blockElements: 32, blockBytes: 18 },
+  iq4_xs: { ggmlType: 23, blockElements: 256, blockBytes: 136 },
   bf16: { ggmlType: 30, blockElements: 1, blockBytes: 2 },
 };
 
@@ -54,7 +58,7 @@ const INFO: Readonly<Record<DType, DTypeInfo>> = {
  * @example
  * ```ts
  * import { DTYPES } from "@loom/core";
- * console.log(DTYPES.length, DTYPES.includes("q6_k")); // 13 true
+ * console.log(DTYPES.length, DTYPES.includes("q6_k")); // 15 true
  * ```
  */
 export const DTYPES: readonly DType[] = [
@@ -71,6 +75,8 @@ export const DTYPES: readonly DType[] = [
   "q4_k",
   "q5_k",
   "q6_k",
+  "iq4_nl",
+  "iq4_xs",
 ];
 
 const BY_GGML = new Map<number, DType>(
@@ -85,10 +91,8 @@ const GGML_OTHER_NAMES: Readonly<Record<number, string>> = {
   17: "iq2_xs",
   18: "iq3_xxs",
   19: "iq1_s",
-  20: "iq4_nl",
   21: "iq3_s",
   22: "iq2_s",
-  23: "iq4_xs",
   24: "i8",
   25: "i16",
   26: "i32",

@@ -108,6 +108,8 @@ const GGML_ID: Readonly<Record<DType, number>> = {
   q5_0: 6,
   q5_1: 7,
   q8_0: 8,
+  iq4_nl: 20,
+  iq4_xs: 23,
   q2_k: 10,
   q3_k: 11,
   q4_k: 12,

@@ -22,6 +22,8 @@ export const WEIGHT_DTYPES = [
   "q4_k",
   "q5_k",
   "q6_k",
+  "iq4_nl",
+  "iq4_xs",
 ] as const;
 /** One of {@linkcode WEIGHT_DTYPES}. */
 export type WeightDType = typeof WEIGHT_DTYPES[number];
@@ -69,7 +71,7 @@ const RRW = ["read", "read", "write"] as const;
 /** Weight dtypes with a kernel file of their own. */
 type KernelDType = Exclude<
   WeightDType,
-  "bf16" | "q4_1" | "q5_0" | "q5_1" | "q5_k" | "q2_k" | "q3_k"
+  "bf16" | "q4_1" | "q5_0" | "q5_1" | "q5_k" | "q2_k" | "q3_k" | "iq4_nl" | "iq4_xs"
 >;
 
 /** Weight dtypes that share a kernel file, and the override that picks them. */
@@ -80,6 +82,8 @@ const SHARED_KERNELS: Partial<Record<WeightDType, [KernelDType, string, number]>
   q4_1: ["q4_0", "FORMAT", 1],
   q5_0: ["q4_0", "FORMAT", 2],
   q5_1: ["q4_0", "FORMAT", 3],
+  iq4_nl: ["q4_0", "FORMAT", 4],
+  iq4_xs: ["q4_0", "FORMAT", 5],
   q4_k: ["q4_k", "Q5K", 0],
   q5_k: ["q4_k", "Q5K", 1],
   q6_k: ["q6_k", "FORMAT", 0],

@@ -18,6 +18,7 @@ import {
   dequantQ8_0,
 } from "./_legacy_dequant.ts";
 import { dequantQ2_K, dequantQ3_K, dequantQ4_K, dequantQ5_K, dequantQ6_K } from "./_k_dequant.ts";
+import { dequantIQ4_NL, dequantIQ4_XS } from "./_iq4.ts";
 
 type BlockDequantizer = (src: Uint8Array, dst: Float32Array, numBlocks: number) => void;
 
@@ -32,6 +33,8 @@ const BLOCK_DEQUANTIZERS: Readonly<Partial<Record<DType, BlockDequantizer>>> = {
   q4_k: dequantQ4_K,
   q5_k: dequantQ5_K,
   q6_k: dequantQ6_K,
+  iq4_nl: dequantIQ4_NL,
+  iq4_xs: dequantIQ4_XS,
 };
 
 /**

@@ -254,6 +254,46 @@ Deno.test("dequantize q6_k: x = d · int8 scale · ((low4 | high2 << 4) − 32)"
   });
 });
 
+Deno.test("dequantize iq4_nl / iq4_xs: x = scale · level[index]", async (t) => {
+  // GGML's 16 levels: −127 −104 −83 −65 −49 −35 −22 −10 1 13 25 38 53 69 89 113.
+  await t.step(
+    "iq4_nl: d = 0.5; qs[0] = 0xf0: element 0 level 0 (−127), element 16 level 15",
+    () => {
+      // element 0 = 0.5·−127 = −63.5, element 16 = 0.5·113 = 56.5; qs[1] = 0x98: element 1 =
+      // 0.5·level 8 (1) = 0.5, element 17 = 0.5·level 9 (13) = 6.5; every other byte 0x88 → 0.5.
+      const bytes = block(18, { 0: [0x00, 0x38], 2: Array(16).fill(0x88) });
+      bytes.set([0xf0, 0x98], 2);
+      check("iq4_nl", bytes, expected(32, 0.5, { 0: -63.5, 16: 56.5, 1: 0.5, 17: 6.5 }));
+    },
+  );
+  await t.step("iq4_xs: block b scaled by d·(ls − 32), ls from scales_l and scales_h", () => {
+    // d = 0.25. Block 0: scales_l[0] low nibble 0x1, scales_h bits 0..1 = 2 → ls = 1 | 2 << 4 =
+    // 33 → 0.25·1 = 0.25. Block 1: scales_l[0] high nibble 0xf, scales_h bits 2..3 = 1 → ls =
+    // 15 | 16 = 31 → −0.25. Blocks 2..7: ls = 0 | 0 = 0 → 0.25·−32 = −8. scales_h = 0b0110 = 6.
+    // Every index byte is 0x88 (level 1), except block 0's qs[0] = 0x0f (element 0: level 15 =
+    // 113, element 16: level 0 = −127) and block 1's qs[0] = 0xf0 (element 32: −127, 48: 113).
+    const bytes = block(136, {
+      0: [0x00, 0x34],
+      2: [0x06, 0x00],
+      4: [0xf1],
+      8: Array(128).fill(0x88),
+    });
+    bytes[8] = 0x0f, bytes[24] = 0xf0;
+    const want = expected(256, -8, {
+      0: 0.25 * 113,
+      16: 0.25 * -127,
+      32: -0.25 * -127,
+      48: -0.25 * 113,
+    });
+    for (let i = 1; i < 64; i++) {
+      if (i !== 16 && i !== 32 && i !== 48) {
+        want[i] = i < 32 ? 0.25 : -0.25;
+      }
+    }
+    check("iq4_xs", bytes, want);
+  });
+});
+
 Deno.test("dequantize: consecutive blocks each use their own scale", () => {
   // Two Q4_0 blocks, d = 1 and d = 2, all nibbles 9 → 1·1 and 1·2.
   const bytes = new Uint8Array(36).fill(0x99);

@@ -11,6 +11,7 @@
 import { byteLengthOf, type DType, dtypeInfo } from "../dtype.ts";
 import { InvalidParameterError, UnsupportedDTypeError } from "../errors.ts";
 import { f32ToBf16, f32ToF16 } from "./f16.ts";
+import { quantizeIQ4_NL, quantizeIQ4_XS } from "./_iq4.ts";
 import {
   quantizeQ4_0,
   quantizeQ4_1,
@@ -39,6 +40,8 @@ const BLOCK_QUANTIZERS: Readonly<Partial<Record<DType, BlockQuantizer>>> = {
   q4_k: quantizeQ4_K,
   q5_k: quantizeQ5_K,
   q6_k: quantizeQ6_K,
+  iq4_nl: quantizeIQ4_NL,
+  iq4_xs: quantizeIQ4_XS,
 };
 
 /**

@@ -70,6 +70,24 @@ Deno.test("quantize q4_0 / q5_0 / q4_1: hand-checked bytes", () => {
   assert.deepEqual(Array.from(quantize("q4_1", x41)), want41);
 });
 
+Deno.test("quantize iq4_nl / iq4_xs: nearest levels of the block's scale", () => {
+  // IQ4_NL: x = level_i · 2 for i = j % 16 and largest magnitude −254 → d = −254/−127 = 2 (0x4000),
+  // so every value is exactly a level: index i, qs[j] = j | j << 4.
+  const levels = [-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113];
+  const x = new Float32Array(32).map((_, i) => 2 * levels[i % 16]!);
+  assert.deepEqual(Array.from(quantize("iq4_nl", x)), [
+    0x00,
+    0x40,
+    ...levels.map((_, j) => j * 0x11),
+  ]);
+  assert.deepEqual(dequantize("iq4_nl", quantize("iq4_nl", x), 32), x);
+  // IQ4_XS: the same block 8 times; each block's scale 2 over d = 2/32 (0x2c00) is 32, which does
+  // not fit −32..31: l clamps to 31, and values come back at 31/32 of their size.
+  const x8 = new Float32Array(256).map((_, i) => x[i % 32]!);
+  const y8 = dequantize("iq4_xs", quantize("iq4_xs", x8), 256);
+  for (let i = 0; i < 256; i++) assert.equal(y8[i], x8[i]! * 31 / 32);
+});
+
 Deno.test("quantize f32 / f16 / bf16", () => {
   const x = new Float32Array([1, -2.5, 0.1, 65504, 1e-8]);
   assert.deepEqual(roundTrip("f32", x), x);

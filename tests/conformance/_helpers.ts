@@ -67,6 +67,8 @@ const SCALE_FIELDS: Partial<Record<DType, readonly number[]>> = {
   q4_k: [0, 2],
   q5_k: [0, 2],
   q6_k: [208],
+  iq4_nl: [0],
+  iq4_xs: [0],
 };
 
 /**

@@ -61,6 +61,8 @@ const TEST_MODELS: [string, TestModelOptions][] = [
   ["llama q5_k", { dtype: "q5_k", hiddenSize: 256, numLayers: 1, intermediateSize: 256 }],
   ["llama q3_k", { dtype: "q3_k", hiddenSize: 256, numLayers: 1, intermediateSize: 256 }],
   ["llama q2_k", { dtype: "q2_k", hiddenSize: 256, numLayers: 1, intermediateSize: 256 }],
+  ["llama iq4_nl", { dtype: "iq4_nl", numLayers: 1, seed: 6 }],
+  ["llama iq4_xs", { dtype: "iq4_xs", hiddenSize: 256, numLayers: 1, intermediateSize: 256 }],
 ];
 
 /** The three steps: prefill of A and B; A decodes while B's next chunk runs; both decode. */

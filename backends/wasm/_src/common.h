@@ -30,6 +30,8 @@ enum {
   DT_Q4_K = 12,
   DT_Q5_K = 13,
   DT_Q6_K = 14,
+  DT_IQ4_NL = 20,
+  DT_IQ4_XS = 23,
   DT_BF16 = 30,
 };
 

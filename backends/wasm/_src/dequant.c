@@ -249,6 +249,34 @@ static void row_q6_k(const uint8_t* q, const float* scales, uint32_t k, float* y
   }
 }
 
+/* The 16 levels of IQ4_NL and IQ4_XS (GGML's table). */
+static const int8_t k_iq4_levels[16] = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
+
+/* 16 index bytes of one block of 32 (byte j: value j low nibble, j + 16 high) · scale. */
+INLINE void put_iq4(const uint8_t* qs, float scale, float* y) {
+  v128_t levels = wasm_v128_load(k_iq4_levels), mask = wasm_i8x16_splat(0x0f), s = wasm_f32x4_splat(scale);
+  v128_t q = wasm_v128_load(qs);
+  put_i8x16(y, wasm_i8x16_swizzle(levels, wasm_v128_and(q, mask)), s);
+  put_i8x16(y + 16, wasm_i8x16_swizzle(levels, wasm_u8x16_shr(q, 4)), s);
+}
+
+/* IQ4_NL: blocks of 32 in 18 bytes (f16 d, 16 index bytes), as stored. */
+static void row_iq4_nl(const uint8_t* x, uint32_t k, float* y) {
+  for (uint32_t b = 0; b < k / 32; b++, x += 18, y += 32) put_iq4(x + 2, rd_f16(x), y);
+}
+
+/* IQ4_XS: super-blocks of 256 in 136 bytes (f16 d, u16 scales_h, scales_l[4], 128 index bytes). */
+static void row_iq4_xs(const uint8_t* x, uint32_t k, float* y) {
+  for (uint32_t s = 0; s < k / 256; s++, x += 136) {
+    float d = rd_f16(x);
+    uint32_t sh = rd_u16(x + 2);
+    for (uint32_t b = 0; b < 8; b++, y += 32) {
+      int ls = (int)(((x[4 + b / 2] >> (4 * (b % 2))) & 0xF) | (((sh >> (2 * b)) & 3) << 4));
+      put_iq4(x + 8 + 16 * b, d * (float)(ls - 32), y);
+    }
+  }
+}
+
 void dequant_row(const WeightDesc* w, uint32_t row, float* dst) {
   const uint8_t* src = w->data + (uint64_t)row * w->row_bytes;
   uint32_t k = w->k;
@@ -269,6 +297,8 @@ void dequant_row(const WeightDesc* w, uint32_t row, float* dst) {
     case DT_Q3_K: row_q3_k(src, (const uint8_t*)w->scales + (uint64_t)row * (k / 256) * Q3K_SCALE_BYTES, k, dst); return;
     case DT_Q4_K: row_q4_k(src, q4k_scales_of(w, row), k, dst); return;
     case DT_Q5_K: row_q5_k(src, q4k_scales_of(w, row), k, dst); return;
+    case DT_IQ4_NL: row_iq4_nl(src, k, dst); return;
+    case DT_IQ4_XS: row_iq4_xs(src, k, dst); return;
     case DT_Q6_K: row_q6_k(src, w->scales + (uint64_t)row * (k / 16), k, dst); return;
     default: __builtin_trap();
   }

@@ -2,7 +2,10 @@
 // then 16 bytes qs where byte j holds value j (low nibble) and value j + 16 (high nibble);
 // value = (nibble - 8) · d. Override FORMAT picks the other blocks of 32 with this qs: 1 Q4_1
 // (20 bytes: d, f16 m, qs; value = nibble · d + m), 2 Q5_0 (22: d, u32 qh, qs; bit j of qh is
-// value j's fifth bit, value = (q - 16) · d), 3 Q5_1 (24: d, m, qh, qs; value = q · d + m).
+// value j's fifth bit, value = (q - 16) · d), 3 Q5_1 (24: d, m, qh, qs; value = q · d + m),
+// 4 IQ4_NL (18: d, qs; value = d · level[nibble], GGML's 16 levels), 5 IQ4_XS (super-blocks of
+// 256 in 136 bytes: d, u16 scales_h, scales_l[4], then qs of each block of 32; block b's value
+// = d · (ls − 32) · level[nibble], ls = nibble b % 2 of scales_l[b / 2] | bits 2b of scales_h << 4).
 // Blocks start at even byte offsets; the raw bytes are bound as u32 words (padded by 4 bytes so
 // an unaligned read of the last word stays in bounds).
 //
@@ -24,6 +27,9 @@ override WG_SIZE: u32 = 64u;
 override TILE_M: u32 = 1u;
 override FORMAT: u32 = 0u;
 const MAX_TILE_M: u32 = 8u;
+var<private> IQ4_LEVELS: array<f32, 16> = array<f32, 16>(
+  -127.0, -104.0, -83.0, -65.0, -49.0, -35.0, -22.0, -10.0, 1.0, 13.0, 25.0, 38.0, 53.0, 69.0, 89.0, 113.0,
+);
 
 struct Params {
   num_rows: u32, // matmul: activation rows; embed: tokens
@@ -68,6 +74,18 @@ struct Block {
 }
 
 fn block_at(row: u32, b: u32, num_blocks: u32) -> Block {
+  if (FORMAT == 4u) {
+    let off = (row * num_blocks + b) * 18u;
+    return Block(half_at(off), 0.0, 0u, off + 2u);
+  }
+  if (FORMAT == 5u) {
+    let off = (row * (num_blocks / 8u) + b / 8u) * 136u;
+    let ib = b % 8u;
+    let sh = w[off >> 2u] >> 16u;
+    let sl = (w[(off + 4u) >> 2u] >> (8u * (ib / 2u))) & 255u;
+    let ls = ((sl >> (4u * (ib % 2u))) & 15u) | (((sh >> (2u * ib)) & 3u) << 4u);
+    return Block(half_at(off) * f32(i32(ls) - 32), 0.0, 0u, off + 8u + 16u * ib);
+  }
   let with_min = FORMAT == 1u || FORMAT == 3u;
   let five = FORMAT >= 2u;
   let off = (row * num_blocks + b) * (18u + 2u * FORMAT);
@@ -80,6 +98,14 @@ fn block_at(row: u32, b: u32, num_blocks: u32) -> Block {
 // Values 4j .. 4j + 3 (shift 0, bits from 4j) or 4j + 16 .. 4j + 19 (shift 4, bits from 4j + 16).
 fn quants(blk: Block, j: u32, shift: u32) -> vec4f {
   let q = word_at(blk.qs + 4u * j) >> shift;
+  if (FORMAT >= 4u) {
+    return blk.d * vec4f(
+      IQ4_LEVELS[q & 15u],
+      IQ4_LEVELS[(q >> 8u) & 15u],
+      IQ4_LEVELS[(q >> 16u) & 15u],
+      IQ4_LEVELS[(q >> 24u) & 15u],
+    );
+  }
   let h = blk.qh >> (4u * j + 4u * shift);
   let nib = vec4f(f32(q & 15u), f32((q >> 8u) & 15u), f32((q >> 16u) & 15u), f32((q >> 24u) & 15u));
   let fifth = vec4f(f32(h & 1u), f32((h >> 1u) & 1u), f32((h >> 2u) & 1u), f32((h >> 3u) & 1u));
