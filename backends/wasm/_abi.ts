@@ -48,6 +48,7 @@ export type KernelExports = Record<KernelName, KernelFn> & {
   repack_q4_1: RepackFn;
   repack_q5_0: RepackFn;
   repack_q5_1: RepackFn;
+  repack_iq4_xs: RepackFn;
   repack_q2_k: RepackFn;
   repack_q3_k: RepackFn;
   repack_q4_k: RepackFn;

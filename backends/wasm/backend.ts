@@ -89,6 +89,9 @@ const REPACKED: Partial<
 > = {
   q8_0: { fn: "repack_q8_0", rowBytes: (k) => k, scaleBytes: 4, blockValues: 32 },
   q4_0: { fn: "repack_q4_0", rowBytes: (k) => k / 2, scaleBytes: 4, blockValues: 32 },
+  // IQ4_NL blocks have Q4_0's layout (f16 d, 16 index bytes)
+  iq4_nl: { fn: "repack_q4_0", rowBytes: (k) => k / 2, scaleBytes: 4, blockValues: 32 },
+  iq4_xs: { fn: "repack_iq4_xs", rowBytes: (k) => k / 2, scaleBytes: 32, blockValues: 256 },
   q4_1: { fn: "repack_q4_1", rowBytes: (k) => k / 2, scaleBytes: 8, blockValues: 32 },
   q5_0: { fn: "repack_q5_0", rowBytes: fiveBitRowBytes, scaleBytes: 8, blockValues: 32 },
   q5_1: { fn: "repack_q5_1", rowBytes: fiveBitRowBytes, scaleBytes: 8, blockValues: 32 },

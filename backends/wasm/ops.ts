@@ -31,6 +31,8 @@ const Q8_DTYPES: ReadonlySet<string> = new Set([
   "q4_k",
   "q5_k",
   "q6_k",
+  "iq4_nl",
+  "iq4_xs",
 ]);
 
 /** Score chunk of k_attention (CHUNK in _src/attention.c). */
@@ -106,7 +108,9 @@ export function createWasmOps(rt: WasmRuntime): Ops {
       // (without the unsigned-byte dot, Q8_0 weights widen to int16 in the int8 kernel: from 8
       // rows up, the f32 panel GEMM is faster, measured 45 against 30 GFLOP/s a thread)
       const q8Panel = W.dtype === "q8_0" && numRows >= 8 && !rt.u8Dot;
-      if (rt.activations === "q8" && Q8_DTYPES.has(W.dtype) && !q8Panel) {
+      // (IQ4 levels run as unsigned bytes: only where the relaxed dot is exact for them)
+      const iq4 = W.dtype === "iq4_nl" || W.dtype === "iq4_xs";
+      if (rt.activations === "q8" && Q8_DTYPES.has(W.dtype) && !q8Panel && (!iq4 || rt.u8Dot)) {
         // int8 path: quantize x per block of 32, then integer dot products per block
         const nb = W.k / 32;
         const xq = rt.activationRegion(numRows * W.k * 1.5);

@@ -260,21 +260,20 @@ INLINE void put_iq4(const uint8_t* qs, float scale, float* y) {
   put_i8x16(y + 16, wasm_i8x16_swizzle(levels, wasm_u8x16_shr(q, 4)), s);
 }
 
-/* IQ4_NL: blocks of 32 in 18 bytes (f16 d, 16 index bytes), as stored. */
-static void row_iq4_nl(const uint8_t* x, uint32_t k, float* y) {
-  for (uint32_t b = 0; b < k / 32; b++, x += 18, y += 32) put_iq4(x + 2, rd_f16(x), y);
-}
-
-/* IQ4_XS: super-blocks of 256 in 136 bytes (f16 d, u16 scales_h, scales_l[4], 128 index bytes). */
-static void row_iq4_xs(const uint8_t* x, uint32_t k, float* y) {
-  for (uint32_t s = 0; s < k / 256; s++, x += 136) {
-    float d = rd_f16(x);
-    uint32_t sh = rd_u16(x + 2);
-    for (uint32_t b = 0; b < 8; b++, y += 32) {
-      int ls = (int)(((x[4 + b / 2] >> (4 * (b % 2))) & 0xF) | (((sh >> (2 * b)) & 3) << 4));
-      put_iq4(x + 8 + 16 * b, d * (float)(ls - 32), y);
+/* Repacked IQ4_NL / IQ4_XS (as Q4_0: interleaved nibble plane, f32 scale per block of 32). */
+static void row_iq4(const uint8_t* qs, const float* sc, uint32_t k, float* y) {
+  uint32_t nb = k / 32, b = 0;
+  for (; b + 4 <= nb; b += 4, qs += 64) {
+    v128_t p[4] = {wasm_v128_load(qs), wasm_v128_load(qs + 16), wasm_v128_load(qs + 32),
+                   wasm_v128_load(qs + 48)};
+    quad_transpose(p);
+    for (int i = 0; i < 4; i++) {
+      uint8_t blk[16];
+      wasm_v128_store(blk, p[i]);
+      put_iq4(blk, sc[b + i], y + 32 * (b + i));
     }
   }
+  for (; b < nb; b++, qs += 16) put_iq4(qs, sc[b], y + 32 * b);
 }
 
 void dequant_row(const WeightDesc* w, uint32_t row, float* dst) {
@@ -297,8 +296,8 @@ void dequant_row(const WeightDesc* w, uint32_t row, float* dst) {
     case DT_Q3_K: row_q3_k(src, (const uint8_t*)w->scales + (uint64_t)row * (k / 256) * Q3K_SCALE_BYTES, k, dst); return;
     case DT_Q4_K: row_q4_k(src, q4k_scales_of(w, row), k, dst); return;
     case DT_Q5_K: row_q5_k(src, q4k_scales_of(w, row), k, dst); return;
-    case DT_IQ4_NL: row_iq4_nl(src, k, dst); return;
-    case DT_IQ4_XS: row_iq4_xs(src, k, dst); return;
+    case DT_IQ4_NL:
+    case DT_IQ4_XS: row_iq4(src, w->scales + (uint64_t)row * (k / 32), k, dst); return;
     case DT_Q6_K: row_q6_k(src, w->scales + (uint64_t)row * (k / 16), k, dst); return;
     default: __builtin_trap();
   }
@@ -597,6 +596,32 @@ void repack_q2_k(const uint8_t* src, uint32_t num_rows, uint32_t superblocks_per
         scales[8 + 8 * h + i] = src[8 * h + 2 * i];
         scales[8 + 8 * h + 4 + i] = src[8 * h + 2 * i + 1];
       }
+    }
+  }
+}
+
+/*
+ * Repacks IQ4_XS rows of `superblocks_per_row` GGML blocks (136 bytes: f16 d, u16 scales_h,
+ * scales_l[4], 128 index bytes) as IQ4_NL rows repacked by repack_q4_0: the index nibbles
+ * interleaved in groups of 4 blocks, and each block's d·(ls − 32) as its f32 scale.
+ */
+EXPORT(repack_iq4_xs)
+void repack_iq4_xs(const uint8_t* src, uint32_t num_rows, uint32_t superblocks_per_row, uint8_t* qs,
+                   float* scales) {
+  uint32_t total = num_rows * superblocks_per_row;
+  for (uint32_t sb = 0; sb < total; sb++, src += 136) {
+    float d = rd_f16(src);
+    uint32_t sh = rd_u16(src + 2);
+    for (uint32_t g = 0; g < 2; g++, qs += 64, scales += 4) {
+      v128_t p[4];
+      for (uint32_t i = 0; i < 4; i++) {
+        uint32_t b = 4 * g + i;
+        int ls = (int)(((src[4 + b / 2] >> (4 * (b % 2))) & 0xF) | (((sh >> (2 * b)) & 3) << 4));
+        scales[i] = d * (float)(ls - 32);
+        p[i] = wasm_v128_load(src + 8 + 16 * b);
+      }
+      quad_transpose(p);
+      for (int i = 0; i < 4; i++) wasm_v128_store(qs + 16 * i, p[i]);
     }
   }
 }

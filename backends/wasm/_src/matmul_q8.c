@@ -586,7 +586,10 @@ INLINE v128_t u8x4_f32(const uint8_t* p) {
 }
 
 /* The nibble-group dtypes of tile1_nib, and the sub-block dtypes of tile1_sub16. */
-enum { NIB_Q4_K, NIB_Q5_K, NIB_AFFINE4, NIB_AFFINE5, SUB_Q6_K, SUB_Q3_K, SUB_Q2_K };
+enum { NIB_Q4_K, NIB_Q5_K, NIB_AFFINE4, NIB_AFFINE5, NIB_IQ4, SUB_Q6_K, SUB_Q3_K, SUB_Q2_K };
+
+/* The 16 IQ4 levels + 128 (1..241): unsigned bytes for the relaxed dot where it is exact for them. */
+static const uint8_t k_iq4_biased[16] = {1, 24, 45, 63, 79, 93, 106, 118, 129, 141, 153, 166, 181, 197, 217, 241};
 
 /*
  * One weight row whose whole groups hold Q4_0's interleaved nibbles (common.h: Q4_K, Q5_K and
@@ -595,12 +598,16 @@ enum { NIB_Q4_K, NIB_Q5_K, NIB_AFFINE4, NIB_AFFINE5, SUB_Q6_K, SUB_Q3_K, SUB_Q2_
  * still valid 7-bit operands); a block's sum is d_x · (a · Σ x·q + b · Σ x), with a = d·sc, b =
  * −dmin·m for the K-quants (decoded once per group for all R rows) and the planes' a, b for the
  * affine kinds, whose blocks after the whole groups are stored as they are (their fifth bits
- * already 0 or 16).
+ * already 0 or 16). IQ4 (IQ4_NL and IQ4_XS, repacked as Q4_0 with an f32 scale a block) maps
+ * each nibble to its level + 128 with one swizzle, so only where the relaxed dot is exact for
+ * unsigned bytes (u8dot); Σ x·level = Σ x·(level + 128) − 128·Σx.
  */
 INLINE void tile1_nib(const MatmulQ8Args* a, uint32_t j, uint32_t r0, int R, float res[8], int kind) {
   const WeightDesc* w = a->w;
   uint32_t nb = w->k / 32, ng = nb / 4, k = w->k;
   int five = kind == NIB_Q5_K || kind == NIB_AFFINE5, affine = kind == NIB_AFFINE4 || kind == NIB_AFFINE5;
+  int iq4 = kind == NIB_IQ4;
+  v128_t levels = wasm_v128_load(k_iq4_biased);
   const uint8_t* q0 = w->data + (uint64_t)j * w->row_bytes;
   const uint8_t* hq = q0 + k / 2;
   const uint8_t* s0 = q4k_scales_of(w, j);
@@ -618,8 +625,10 @@ INLINE void tile1_nib(const MatmulQ8Args* a, uint32_t j, uint32_t r0, int R, flo
   float tail[8];
   for (int r = 0; r < R; r++) f0[r] = zero, tail[r] = 0.0f;
   for (uint32_t g = 0; g < ng; g++) {
-    v128_t av, bv;
-    if (affine) {
+    v128_t av, bv = wasm_f32x4_splat(0);
+    if (iq4) {
+      av = wasm_v128_load(w->scales + (uint64_t)j * nb + 4 * g);
+    } else if (affine) {
       av = wasm_v128_load(sa + 4 * g), bv = wasm_v128_load(sa + nb + 4 * g);
     } else {
       const uint8_t* sp = s0 + (g / 2) * Q4K_SCALE_BYTES;
@@ -634,6 +643,7 @@ INLINE void tile1_nib(const MatmulQ8Args* a, uint32_t j, uint32_t r0, int R, flo
     for (int m = 0; m < 4; m++) {
       v128_t p0 = wasm_v128_load(q0 + 64 * g + 16 * m);
       v128_t u0 = wasm_v128_and(p0, mask), h0 = wasm_v128_and(wasm_u16x8_shr(p0, 4), mask);
+      if (iq4) u0 = wasm_i8x16_swizzle(levels, u0), h0 = wasm_i8x16_swizzle(levels, h0);
       if (five) {
         u0 = wasm_v128_or(u0, wasm_v128_and(wasm_i16x8_shl(hb, 4 - m), bit4));
         h0 = wasm_v128_or(h0, wasm_v128_and(wasm_u16x8_shr(hb, m), bit4));
@@ -645,9 +655,26 @@ INLINE void tile1_nib(const MatmulQ8Args* a, uint32_t j, uint32_t r0, int R, flo
     }
     for (int r = 0; r < R; r++) {
       v128_t dx = wasm_v128_load(xd + r * nb + 4 * g);
-      v128_t xsum = wasm_f32x4_convert_i32x4(wasm_i32x4_shr(wasm_v128_load(xs + r * nb + 4 * g), 3));
+      v128_t xs8 = wasm_v128_load(xs + r * nb + 4 * g); /* 8·Σx of each block */
+      if (iq4) {
+        v128_t sums = wasm_i32x4_sub(acc4_lanes(acc0[r]), wasm_i32x4_shl(xs8, 4));
+        f0[r] = MADD(wasm_f32x4_convert_i32x4(sums), wasm_f32x4_mul(av, dx), f0[r]);
+        continue;
+      }
+      v128_t xsum = wasm_f32x4_convert_i32x4(wasm_i32x4_shr(xs8, 3));
       f0[r] = MADD(wasm_f32x4_convert_i32x4(acc4_lanes(acc0[r])), wasm_f32x4_mul(av, dx), f0[r]);
       f0[r] = MADD(xsum, wasm_f32x4_mul(bv, dx), f0[r]);
+    }
+  }
+  for (uint32_t b = 4 * ng; iq4 && b < nb; b++) {
+    v128_t p0 = wasm_v128_load(q0 + 16 * b);
+    v128_t lo = wasm_i8x16_swizzle(levels, wasm_v128_and(p0, mask));
+    v128_t hi = wasm_i8x16_swizzle(levels, wasm_v128_and(wasm_u16x8_shr(p0, 4), mask));
+    for (int r = 0; r < R; r++) {
+      const int8_t* xb = x + r * k + 32 * b;
+      v128_t s = dot2_u4(wasm_v128_load(xb), lo, wasm_v128_load(xb + 16), hi);
+      s = wasm_i32x4_sub(s, wasm_i32x4_splat(xs[r * nb + b] << 2)); /* 128·Σx over 4 lanes */
+      f0[r] = MADD(wasm_f32x4_convert_i32x4(s), wasm_f32x4_splat(w->scales[(uint64_t)j * nb + b] * xd[r * nb + b]), f0[r]);
     }
   }
   for (uint32_t b = 4 * ng; affine && b < nb; b++) {
@@ -680,6 +707,9 @@ INLINE void tile1_q4_1(const MatmulQ8Args* a, uint32_t j, uint32_t r0, int R, fl
 }
 INLINE void tile1_q5_x(const MatmulQ8Args* a, uint32_t j, uint32_t r0, int R, float res[8]) {
   tile1_nib(a, j, r0, R, res, NIB_AFFINE5);
+}
+INLINE void tile1_iq4(const MatmulQ8Args* a, uint32_t j, uint32_t r0, int R, float res[8]) {
+  tile1_nib(a, j, r0, R, res, NIB_IQ4);
 }
 
 /*
@@ -921,7 +951,8 @@ void k_matmul_q8(const MatmulQ8Args* a, int ith, int nth) {
   int q6 = a->w->dtype == DT_Q6_K, qk = a->w->dtype == DT_Q4_K, q5 = a->w->dtype == DT_Q5_K;
   int qa = a->w->dtype == DT_Q4_1 || a->w->dtype == DT_Q5_0 || a->w->dtype == DT_Q5_1;
   int q3 = a->w->dtype == DT_Q3_K, q2 = a->w->dtype == DT_Q2_K;
-  if (q4 || q8 || q6 || qk || q5 || qa || q3 || q2) {
+  int qi = (a->w->dtype == DT_IQ4_NL || a->w->dtype == DT_IQ4_XS) && a->u8dot;
+  if (q4 || q8 || q6 || qk || q5 || qa || q3 || q2 || qi) {
     /* one weight row × up to 8 x rows at a time; weight rows in blocks of JB, so a block's
      * weights stay in cache while every chunk of 8 x rows passes (x of a 128-token prefill
      * is up to 720 KB: walking all of it for each weight row ran out of L2). Up to 8 x rows
@@ -975,6 +1006,8 @@ void k_matmul_q8(const MatmulQ8Args* a, int ith, int nth) {
             TILE8(tile1_q3_k, jj, R);
           } else if (q2) {
             TILE8(tile1_q2_k, jj, R);
+          } else if (qi) {
+            TILE8(tile1_iq4, jj, R);
           } else if (qa && a->w->dtype == DT_Q4_1) {
             TILE8(tile1_q4_1, jj, R);
           } else if (qa) {
