@@ -8,6 +8,8 @@
  */
 import {
   type AttentionSpec,
+  dtypeInfo,
+  DTYPES,
   type KvPool,
   LoomError,
   type Ops,
@@ -19,21 +21,10 @@ import {
 import type { WasmRuntime } from "./_runtime.ts";
 import { WasmKvPool, WasmRope, WasmStep, WasmTensor, WasmWeight } from "./_tensors.ts";
 
-/** Weight dtypes with an int8-activation kernel (k_matmul_q8). */
-const Q8_DTYPES: ReadonlySet<string> = new Set([
-  "q4_0",
-  "q4_1",
-  "q5_0",
-  "q5_1",
-  "q8_0",
-  "q2_k",
-  "q3_k",
-  "q4_k",
-  "q5_k",
-  "q6_k",
-  "iq4_nl",
-  "iq4_xs",
-]);
+/** Weight dtypes with an int8-activation kernel (k_matmul_q8): every block dtype. */
+const Q8_DTYPES: ReadonlySet<string> = new Set(
+  DTYPES.filter((d) => dtypeInfo(d).blockElements > 1),
+);
 
 /** Score chunk of k_attention (CHUNK in _src/attention.c). */
 const ATTENTION_CHUNK = 256;
