@@ -59,8 +59,8 @@ export interface WebGpuBackendOptions extends WebGpuDeviceOptions {
 
 /**
  * A {@linkcode Backend} on WebGPU. Computes in f32; weights stay in their file dtype (F32,
- * F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K) and are dequantized
- * inside the matmul and embed kernels.
+ * F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS) and
+ * are dequantized inside the matmul and embed kernels.
  *
  * @example
  * ```ts

@@ -93,7 +93,7 @@ const SHARED_KERNELS: Partial<Record<WeightDType, [KernelDType, string, number]>
 
 /**
  * The WGSL file of a weight dtype's matmul and embed: BF16 shares F16's (override BF16), Q4_1,
- * Q5_0 and Q5_1 Q4_0's (override FORMAT), Q5_K Q4_K's (override Q5K), Q3_K and Q2_K Q6_K's
+ * Q5_0, Q5_1, IQ4_NL and IQ4_XS Q4_0's (override FORMAT), Q5_K Q4_K's (override Q5K), Q3_K and Q2_K Q6_K's
  * (override FORMAT).
  */
 function weightKernel(dtype: WeightDType): KernelDType {
