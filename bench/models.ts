@@ -4,8 +4,8 @@
  * peers alike. Shapes: `135m` (SmolLM-135M-like: hidden 576, 30 layers, 9 heads, 3 KV heads,
  * FFN 1536, tied embeddings) and `1.1b` (TinyLlama-like: hidden 2048, 22 layers, 32 heads,
  * 4 KV heads, FFN 5632), vocabulary 32000 (see `_bench_vocab.ts`). dtypes `f16`, `q8_0`,
- * `q4_0`, `q5_0`, `q4_k` and `q5_k` (K-quants 1.1b only: 576 is not a multiple of the K-quant
- * block of 256). As llama.cpp's quantizer does, 4- and 5-bit files keep `output.weight` in Q6_K
+ * `q4_0`, `q5_0`, `q4_k`, `q5_k` and `iq4_xs` (K-quants and IQ4_XS 1.1b only: 576 is not a
+ * multiple of their block of 256). As llama.cpp's quantizer does, 4- and 5-bit files keep `output.weight` in Q6_K
  * (Q8_0 in the 135m shape).
  *
  * ```sh
@@ -51,7 +51,15 @@ export const BENCH_SHAPES: Readonly<Record<string, BenchShape>> = {
 };
 
 /** Weight dtypes of benchmark files. */
-export const BENCH_DTYPES: readonly DType[] = ["f16", "q8_0", "q4_0", "q5_0", "q4_k", "q5_k"];
+export const BENCH_DTYPES: readonly DType[] = [
+  "f16",
+  "q8_0",
+  "q4_0",
+  "q5_0",
+  "q4_k",
+  "q5_k",
+  "iq4_xs",
+];
 /** Bump when the generator's output changes, so cached files are regenerated. */
 const VERSION = 1;
 const DIR = new URL("./.models/", import.meta.url);
@@ -62,6 +70,7 @@ const FILE_TYPE: Partial<Record<DType, number>> = {
   q5_0: 8,
   q4_k: 14,
   q5_k: 17,
+  iq4_xs: 30,
 };
 
 /**
@@ -90,7 +99,7 @@ function shapeOf(name: string, dtype: DType): BenchShape {
 /** The tensors of a shape in file order, with the std of their random values. */
 function tensorsOf(s: BenchShape, dtype: DType): (DeclaredTensor & { std: number })[] {
   const d = s.hiddenSize, hd = d / s.numHeads, ffn = s.intermediateSize, V = 32000;
-  const lowBit = ["q4_0", "q5_0", "q4_k", "q5_k"].includes(dtype);
+  const lowBit = ["q4_0", "q5_0", "q4_k", "q5_k", "iq4_xs"].includes(dtype);
   const headType: DType = lowBit ? (d % 256 === 0 ? "q6_k" : "q8_0") : dtype;
   const m = (name: string, rows: number, cols: number) => ({
     name,
