@@ -96,10 +96,11 @@ function putIndices(x: Float32Array, o: number, scale: number, out: Uint8Array, 
  * nearest level of each value (no search for a better scale, which GGML's quantizer adds).
  */
 export function quantizeIQ4_NL(x: Float32Array, out: Uint8Array, numBlocks: number): void {
+  const half = halfTable();
   for (let b = 0; b < numBlocks; b++) {
     const h = f32ToF16(signedMax(x, 32 * b, 32) / -127);
     out[18 * b] = h & 255, out[18 * b + 1] = h >> 8;
-    putIndices(x, 32 * b, halfTable()[h]!, out, 18 * b + 2);
+    putIndices(x, 32 * b, half[h]!, out, 18 * b + 2);
   }
 }
 
@@ -108,11 +109,12 @@ export function quantizeIQ4_NL(x: Float32Array, out: Uint8Array, numBlocks: numb
  * the nearest level of each value.
  */
 export function quantizeIQ4_XS(x: Float32Array, out: Uint8Array, numBlocks: number): void {
+  const half = halfTable();
   for (let s = 0; s < numBlocks; s++) {
     const o = 136 * s;
     const scales = Array.from({ length: 8 }, (_, b) => signedMax(x, 256 * s + 32 * b, 32) / -127);
     const h = f32ToF16(Math.max(...scales.map(Math.abs)) / 32);
-    const d = halfTable()[h]!;
+    const d = half[h]!;
     out.fill(0, o, o + 8);
     out[o] = h & 255, out[o + 1] = h >> 8;
     let scalesH = 0;

@@ -155,6 +155,9 @@ INLINE void q3k_decode_half(const uint8_t* g, int h, v128_t m3, v128_t m4b, v128
 #define Q2K_GROUP_BYTES 32
 #define Q2K_SCALE_BYTES 24
 
+/* The 16 levels of IQ4_NL and IQ4_XS (GGML's table), indexed by a value's 4-bit index. */
+static const int8_t k_iq4_levels[16] = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
+
 /* ---- bit casts ---- */
 
 INLINE float as_f32(uint32_t u) {

@@ -66,23 +66,34 @@ static void row_q8_0(const int8_t* qs, const float* sc, uint32_t k, float* y) {
   }
 }
 
-/* One Q4_0 block's 16 bytes (low nibbles values 0..15, high 16..31) · d → 32 values. */
-INLINE void put_q4_0(float* y, v128_t q, float d) {
-  v128_t mask = wasm_i8x16_splat(0x0f), eight = wasm_i8x16_splat(8), dv = wasm_f32x4_splat(d);
-  put_i8x16(y, wasm_i8x16_sub(wasm_v128_and(q, mask), eight), dv);
-  put_i8x16(y + 16, wasm_i8x16_sub(wasm_u8x16_shr(q, 4), eight), dv);
+/*
+ * One block's 16 nibble bytes (low nibbles values 0..15, high 16..31) · d → 32 values: Q4_0's
+ * nibble − 8, or IQ4's level of the nibble.
+ */
+INLINE void put_nibbles(float* y, v128_t q, float d, int iq4) {
+  v128_t mask = wasm_i8x16_splat(0x0f), dv = wasm_f32x4_splat(d);
+  v128_t lo = wasm_v128_and(q, mask), hi = wasm_u8x16_shr(q, 4);
+  if (iq4) {
+    v128_t levels = wasm_v128_load(k_iq4_levels);
+    lo = wasm_i8x16_swizzle(levels, lo), hi = wasm_i8x16_swizzle(levels, hi);
+  } else {
+    v128_t eight = wasm_i8x16_splat(8);
+    lo = wasm_i8x16_sub(lo, eight), hi = wasm_i8x16_sub(hi, eight);
+  }
+  put_i8x16(y, lo, dv);
+  put_i8x16(y + 16, hi, dv);
 }
 
-/* Repacked Q4_0: interleaved nibble plane (see common.h) + f32 scales. */
-static void row_q4_0(const uint8_t* qs, const float* sc, uint32_t k, float* y) {
+/* Repacked Q4_0, IQ4_NL and IQ4_XS: interleaved nibble plane (see common.h) + f32 scales. */
+static void row_nibbles(const uint8_t* qs, const float* sc, uint32_t k, float* y, int iq4) {
   uint32_t nb = k / 32, b = 0;
   for (; b + 4 <= nb; b += 4, qs += 64) {
     v128_t p[4] = {wasm_v128_load(qs), wasm_v128_load(qs + 16), wasm_v128_load(qs + 32),
                    wasm_v128_load(qs + 48)};
     quad_transpose(p);
-    for (int i = 0; i < 4; i++) put_q4_0(y + 32 * (b + i), p[i], sc[b + i]);
+    for (int i = 0; i < 4; i++) put_nibbles(y + 32 * (b + i), p[i], sc[b + i], iq4);
   }
-  for (; b < nb; b++, qs += 16) put_q4_0(y + 32 * b, wasm_v128_load(qs), sc[b]);
+  for (; b < nb; b++, qs += 16) put_nibbles(y + 32 * b, wasm_v128_load(qs), sc[b], iq4);
 }
 
 /*
@@ -126,6 +137,21 @@ static void row_affine(const WeightDesc* w, uint32_t row, float* y) {
   }
 }
 
+/*
+ * Vector 4h + m of a grouped block of 128 values (common.h: byte 4i + t is value 32i + 16h + 4m
+ * + t), signed bytes q → y: q · scale[i] − min[i] (no min when `min` is null).
+ */
+INLINE void put_grouped(float* y, v128_t q, int h, int m, const float scale[4], const float* min) {
+  v128_t lo = wasm_i16x8_extend_low_i8x16(q), hi = wasm_i16x8_extend_high_i8x16(q);
+  v128_t w[4] = {wasm_i32x4_extend_low_i16x8(lo), wasm_i32x4_extend_high_i16x8(lo),
+                 wasm_i32x4_extend_low_i16x8(hi), wasm_i32x4_extend_high_i16x8(hi)};
+  for (int i = 0; i < 4; i++) {
+    v128_t v = wasm_f32x4_mul(wasm_f32x4_convert_i32x4(w[i]), wasm_f32x4_splat(scale[i]));
+    if (min) v = wasm_f32x4_sub(v, wasm_f32x4_splat(min[i]));
+    wasm_v128_store(y + 32 * i + 16 * h + 4 * m, v);
+  }
+}
+
 /* Repacked Q2_K (common.h): ggml's d·(sc & 15)·q − dmin·(sc >> 4) for each value. */
 static void row_q2_k(const uint8_t* q, const uint8_t* sc, uint32_t k, float* y) {
   v128_t m3 = wasm_i8x16_splat(0x03);
@@ -134,19 +160,10 @@ static void row_q2_k(const uint8_t* q, const uint8_t* sc, uint32_t k, float* y) 
     float d = as_f32(rd_u32(s)), dmin = as_f32(rd_u32(s + 4));
     const uint8_t* gs = s + 8 + 8 * (g % 2);
     for (int h = 0; h < 2; h++) {
+      float dl[4], ml[4];
+      for (int i = 0; i < 4; i++) dl[i] = d * (float)(gs[4 * h + i] & 0xF), ml[i] = dmin * (float)(gs[4 * h + i] >> 4);
       v128_t lo = wasm_v128_load(q + 16 * h);
-      for (int m = 0; m < 4; m++) { /* vector 4h + m: values 32i + 16h + 4m + t at byte 4i + t */
-        v128_t v = wasm_v128_and(wasm_u16x8_shr(lo, 2 * m), m3);
-        v128_t w16 = wasm_u16x8_extend_low_u8x16(v), w16h = wasm_u16x8_extend_high_u8x16(v);
-        v128_t w[4] = {wasm_u32x4_extend_low_u16x8(w16), wasm_u32x4_extend_high_u16x8(w16),
-                       wasm_u32x4_extend_low_u16x8(w16h), wasm_u32x4_extend_high_u16x8(w16h)};
-        for (int i = 0; i < 4; i++) {
-          uint8_t b = gs[4 * h + i];
-          v128_t dl = wasm_f32x4_splat(d * (float)(b & 0xF)), ml = wasm_f32x4_splat(dmin * (float)(b >> 4));
-          wasm_v128_store(y + 32 * i + 16 * h + 4 * m,
-                          wasm_f32x4_sub(wasm_f32x4_mul(dl, wasm_f32x4_convert_i32x4(w[i])), ml));
-        }
-      }
+      for (int m = 0; m < 4; m++) put_grouped(y, wasm_v128_and(wasm_u16x8_shr(lo, 2 * m), m3), h, m, dl, ml);
     }
   }
 }
@@ -159,70 +176,37 @@ static void row_q3_k(const uint8_t* q, const uint8_t* sc, uint32_t k, float* y) 
     float d = as_f32(rd_u32(s));
     const int8_t* gs = (const int8_t*)(s + 4 + 8 * (g % 2));
     for (int h = 0; h < 2; h++) {
+      float dl[4];
+      for (int i = 0; i < 4; i++) dl[i] = d * (float)gs[4 * h + i];
       v128_t u[4];
       q3k_decode_half(q, h, m3, m4b, u);
-      for (int m = 0; m < 4; m++) { /* vector 4h + m: values 32i + 16h + 4m + t at byte 4i + t */
-        v128_t v = wasm_i8x16_sub(u[m], four);
-        v128_t lo = wasm_i16x8_extend_low_i8x16(v), hi = wasm_i16x8_extend_high_i8x16(v);
-        v128_t w[4] = {wasm_i32x4_extend_low_i16x8(lo), wasm_i32x4_extend_high_i16x8(lo),
-                       wasm_i32x4_extend_low_i16x8(hi), wasm_i32x4_extend_high_i16x8(hi)};
-        for (int i = 0; i < 4; i++) {
-          v128_t dl = wasm_f32x4_splat(d * (float)gs[4 * h + i]);
-          wasm_v128_store(y + 32 * i + 16 * h + 4 * m, wasm_f32x4_mul(dl, wasm_f32x4_convert_i32x4(w[i])));
-        }
-      }
+      for (int m = 0; m < 4; m++) put_grouped(y, wasm_i8x16_sub(u[m], four), h, m, dl, 0);
     }
   }
 }
 
 /*
- * Repacked Q4_K (common.h): Q4_0-style interleaved nibbles, each value d·sc·q − dmin·m of
- * its block of 32 (ggml's form, d·sc and dmin·m rounded to f32 first).
+ * Repacked Q4_K and Q5_K (common.h): Q4_0-style interleaved nibbles, each value d·sc·q −
+ * dmin·m of its block of 32 (ggml's form, d·sc and dmin·m rounded to f32 first); Q5_K adds each
+ * value's fifth bit from the row's high-bit plane `hq` (null for Q4_K).
  */
-static void row_q4_k(const uint8_t* q, const uint8_t* sc, uint32_t k, float* y) {
-  v128_t mask = wasm_i8x16_splat(0x0f);
+static void row_k4(const uint8_t* q, const uint8_t* sc, uint32_t k, float* y, const uint8_t* hq) {
   for (uint32_t g = 0; g < k / 128; g++, q += 64, y += 128) {
-    const uint8_t* s = sc + 24 * (g / 2);
+    const uint8_t* s = sc + Q4K_SCALE_BYTES * (g / 2);
     float d = as_f32(rd_u32(s)), dmin = as_f32(rd_u32(s + 4));
     for (int i = 0; i < 4; i++) { /* block i of the group: sub-block 4·(g % 2) + i */
       int sb = 4 * (g % 2) + i;
       v128_t dv = wasm_f32x4_splat(d * (float)s[8 + sb]), mv = wasm_f32x4_splat(dmin * (float)s[16 + sb]);
+      uint32_t hb = hq ? rd_u32(hq + 16 * g + 4 * i) : 0;
       for (int m = 0; m < 4; m++) { /* word m of block i: values 4m.., high nibbles 16 + 4m.. */
         uint32_t w = rd_u32(q + 16 * m + 4 * i);
-        v128_t b = wasm_u32x4_make(w, w >> 4, 0, 0);
-        v128_t u = wasm_u16x8_extend_low_u8x16(wasm_v128_and(b, mask));
-        v128_t lo = wasm_f32x4_convert_i32x4(wasm_u32x4_extend_low_u16x8(u));
-        v128_t hi = wasm_f32x4_convert_i32x4(wasm_u32x4_extend_high_u16x8(u));
-        wasm_v128_store(y + 32 * i + 4 * m, wasm_f32x4_sub(wasm_f32x4_mul(dv, lo), mv));
-        wasm_v128_store(y + 32 * i + 16 + 4 * m, wasm_f32x4_sub(wasm_f32x4_mul(dv, hi), mv));
-      }
-    }
-  }
-}
-
-/*
- * Repacked Q5_K (common.h): Q4_K's nibbles and scales, plus each value's fifth bit from the
- * row's high-bit plane (16 bytes a group: byte 4i + t, bit m for word m's low nibble of block
- * i, bit 4 + m for its high nibble).
- */
-static void row_q5_k(const uint8_t* q, const uint8_t* sc, uint32_t k, float* y) {
-  const uint8_t* hq = q + k / 2;
-  for (uint32_t g = 0; g < k / 128; g++, q += 64, hq += 16, y += 128) {
-    const uint8_t* s = sc + 24 * (g / 2);
-    float d = as_f32(rd_u32(s)), dmin = as_f32(rd_u32(s + 4));
-    for (int i = 0; i < 4; i++) { /* block i of the group: sub-block 4·(g % 2) + i */
-      int sb = 4 * (g % 2) + i;
-      v128_t dv = wasm_f32x4_splat(d * (float)s[8 + sb]), mv = wasm_f32x4_splat(dmin * (float)s[16 + sb]);
-      uint32_t hb = rd_u32(hq + 4 * i);
-      for (int m = 0; m < 4; m++) { /* word m of block i: values 4m.., high nibbles 16 + 4m.. */
-        uint32_t w = rd_u32(q + 16 * m + 4 * i);
-        uint32_t lo5 = (w & 0x0f0f0f0fu) | (((hb >> m) & 0x01010101u) << 4);
-        uint32_t hi5 = ((w >> 4) & 0x0f0f0f0fu) | (((hb >> (4 + m)) & 0x01010101u) << 4);
-        v128_t u = wasm_u16x8_extend_low_u8x16(wasm_u32x4_make(lo5, hi5, 0, 0));
-        v128_t lo = wasm_f32x4_convert_i32x4(wasm_u32x4_extend_low_u16x8(u));
-        v128_t hi = wasm_f32x4_convert_i32x4(wasm_u32x4_extend_high_u16x8(u));
-        wasm_v128_store(y + 32 * i + 4 * m, wasm_f32x4_sub(wasm_f32x4_mul(dv, lo), mv));
-        wasm_v128_store(y + 32 * i + 16 + 4 * m, wasm_f32x4_sub(wasm_f32x4_mul(dv, hi), mv));
+        uint32_t lo = (w & 0x0f0f0f0fu) | (((hb >> m) & 0x01010101u) << 4);
+        uint32_t hi = ((w >> 4) & 0x0f0f0f0fu) | (((hb >> (4 + m)) & 0x01010101u) << 4);
+        v128_t u = wasm_u16x8_extend_low_u8x16(wasm_u32x4_make(lo, hi, 0, 0));
+        v128_t fl = wasm_f32x4_convert_i32x4(wasm_u32x4_extend_low_u16x8(u));
+        v128_t fh = wasm_f32x4_convert_i32x4(wasm_u32x4_extend_high_u16x8(u));
+        wasm_v128_store(y + 32 * i + 4 * m, wasm_f32x4_sub(wasm_f32x4_mul(dv, fl), mv));
+        wasm_v128_store(y + 32 * i + 16 + 4 * m, wasm_f32x4_sub(wasm_f32x4_mul(dv, fh), mv));
       }
     }
   }
@@ -235,45 +219,9 @@ static void row_q6_k(const uint8_t* q, const float* scales, uint32_t k, float* y
     for (int h = 0; h < 2; h++) {
       v128_t u[4];
       q6k_decode_half(q, h, m4, m30, u);
-      for (int m = 0; m < 4; m++) { /* vector 4h + m: values 32i + 4(4h + m) + t */
-        v128_t v = wasm_i8x16_sub(u[m], c32);
-        v128_t lo = wasm_i16x8_extend_low_i8x16(v), hi = wasm_i16x8_extend_high_i8x16(v);
-        v128_t w[4] = {wasm_i32x4_extend_low_i16x8(lo), wasm_i32x4_extend_high_i16x8(lo),
-                       wasm_i32x4_extend_low_i16x8(hi), wasm_i32x4_extend_high_i16x8(hi)};
-        for (int i = 0; i < 4; i++) {
-          v128_t d = wasm_f32x4_splat(scales[4 * h + i]);
-          wasm_v128_store(y + 32 * i + 4 * (4 * h + m), wasm_f32x4_mul(wasm_f32x4_convert_i32x4(w[i]), d));
-        }
-      }
+      for (int m = 0; m < 4; m++) put_grouped(y, wasm_i8x16_sub(u[m], c32), h, m, scales + 4 * h, 0);
     }
   }
-}
-
-/* The 16 levels of IQ4_NL and IQ4_XS (GGML's table). */
-static const int8_t k_iq4_levels[16] = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
-
-/* 16 index bytes of one block of 32 (byte j: value j low nibble, j + 16 high) · scale. */
-INLINE void put_iq4(const uint8_t* qs, float scale, float* y) {
-  v128_t levels = wasm_v128_load(k_iq4_levels), mask = wasm_i8x16_splat(0x0f), s = wasm_f32x4_splat(scale);
-  v128_t q = wasm_v128_load(qs);
-  put_i8x16(y, wasm_i8x16_swizzle(levels, wasm_v128_and(q, mask)), s);
-  put_i8x16(y + 16, wasm_i8x16_swizzle(levels, wasm_u8x16_shr(q, 4)), s);
-}
-
-/* Repacked IQ4_NL / IQ4_XS (as Q4_0: interleaved nibble plane, f32 scale per block of 32). */
-static void row_iq4(const uint8_t* qs, const float* sc, uint32_t k, float* y) {
-  uint32_t nb = k / 32, b = 0;
-  for (; b + 4 <= nb; b += 4, qs += 64) {
-    v128_t p[4] = {wasm_v128_load(qs), wasm_v128_load(qs + 16), wasm_v128_load(qs + 32),
-                   wasm_v128_load(qs + 48)};
-    quad_transpose(p);
-    for (int i = 0; i < 4; i++) {
-      uint8_t blk[16];
-      wasm_v128_store(blk, p[i]);
-      put_iq4(blk, sc[b + i], y + 32 * (b + i));
-    }
-  }
-  for (; b < nb; b++, qs += 16) put_iq4(qs, sc[b], y + 32 * b);
 }
 
 void dequant_row(const WeightDesc* w, uint32_t row, float* dst) {
@@ -288,16 +236,16 @@ void dequant_row(const WeightDesc* w, uint32_t row, float* dst) {
     case DT_F16: row_f16(src, k, dst); return;
     case DT_BF16: row_bf16(src, k, dst); return;
     case DT_Q8_0: row_q8_0((const int8_t*)src, w->scales + row * (k / 32), k, dst); return;
-    case DT_Q4_0: row_q4_0(src, w->scales + row * (k / 32), k, dst); return;
+    case DT_Q4_0: row_nibbles(src, w->scales + row * (k / 32), k, dst, 0); return;
     case DT_Q4_1:
     case DT_Q5_0:
     case DT_Q5_1: row_affine(w, row, dst); return;
     case DT_Q2_K: row_q2_k(src, (const uint8_t*)w->scales + (uint64_t)row * (k / 256) * Q2K_SCALE_BYTES, k, dst); return;
     case DT_Q3_K: row_q3_k(src, (const uint8_t*)w->scales + (uint64_t)row * (k / 256) * Q3K_SCALE_BYTES, k, dst); return;
-    case DT_Q4_K: row_q4_k(src, q4k_scales_of(w, row), k, dst); return;
-    case DT_Q5_K: row_q5_k(src, q4k_scales_of(w, row), k, dst); return;
+    case DT_Q4_K: row_k4(src, q4k_scales_of(w, row), k, dst, 0); return;
+    case DT_Q5_K: row_k4(src, q4k_scales_of(w, row), k, dst, src + k / 2); return;
     case DT_IQ4_NL:
-    case DT_IQ4_XS: row_iq4(src, w->scales + (uint64_t)row * (k / 32), k, dst); return;
+    case DT_IQ4_XS: row_nibbles(src, w->scales + (uint64_t)row * (k / 32), k, dst, 1); return;
     case DT_Q6_K: row_q6_k(src, w->scales + (uint64_t)row * (k / 16), k, dst); return;
     default: __builtin_trap();
   }
@@ -404,72 +352,53 @@ void repack_q6_k(const uint8_t* src, uint32_t num_rows, uint32_t superblocks_per
  * bytes of 6-bit scales and mins, 128 of nibbles: byte 32j + l holds value 64j + l low,
  * 64j + 32 + l high) into `qs` [rows, k/2], each block of 32 stored as a Q4_0 block (byte l:
  * value l low, l + 16 high) and interleaved in groups of 4 like Q4_0 (common.h), and 24
- * bytes a superblock at `scales`: f32 d, f32 dmin, the 8 scales, the 8 mins.
+ * bytes a superblock at `scales`: f32 d, f32 dmin, the 8 scales, the 8 mins. Q5_K (176 bytes:
+ * qh[32] before the nibbles, bits 2j and 2j + 1 of qh[l] the fifth bits of values 64j + l and
+ * 64j + 32 + l) the same, with the fifth bits in a plane after each row's nibbles.
  */
-EXPORT(repack_q4_k)
-void repack_q4_k(const uint8_t* src, uint32_t num_rows, uint32_t superblocks_per_row, uint8_t* qs,
-                 uint8_t* scales) {
-  uint32_t total = num_rows * superblocks_per_row;
-  for (uint32_t sb = 0; sb < total; sb++, src += 144, scales += 24) {
-    float d = rd_f16(src), dmin = rd_f16(src + 2);
-    uint32_t du = as_u32(d), mu = as_u32(dmin);
-    for (int i = 0; i < 4; i++) scales[i] = (uint8_t)(du >> (8 * i)), scales[4 + i] = (uint8_t)(mu >> (8 * i));
-    for (int s = 0; s < 8; s++) scale_min_k4(s, src + 4, &scales[8 + s], &scales[16 + s]);
-    uint8_t v[256];
-    for (int j = 0; j < 4; j++) {
-      for (int l = 0; l < 32; l++) {
-        v[64 * j + l] = src[16 + 32 * j + l] & 0xF;
-        v[64 * j + 32 + l] = src[16 + 32 * j + l] >> 4;
-      }
-    }
-    for (int g = 0; g < 2; g++, qs += 64) {
-      for (int i = 0; i < 4; i++) {
-        const uint8_t* b = v + 32 * (4 * g + i);
-        for (int l = 0; l < 16; l++) qs[16 * (l / 4) + 4 * i + l % 4] = (uint8_t)(b[l] | (b[l + 16] << 4));
-      }
-    }
-  }
-}
-
-/*
- * Repacks Q5_K rows of `superblocks_per_row` GGML blocks (176 bytes: f16 d, f16 dmin, 12
- * bytes of 6-bit scales and mins, qh[32], qs[128]; value 64j + l is qs[32j + l]'s low nibble
- * plus bit 2j of qh[l] as 16, value 64j + 32 + l its high nibble plus bit 2j + 1) into Q4_K's
- * nibble layout and scales, with the fifth bits in a plane after the row's nibbles (common.h).
- */
-EXPORT(repack_q5_k)
-void repack_q5_k(const uint8_t* src, uint32_t num_rows, uint32_t superblocks_per_row, uint8_t* qs,
-                 uint8_t* scales) {
-  uint32_t k = 256 * superblocks_per_row;
+static void repack_k4(const uint8_t* src, uint32_t num_rows, uint32_t superblocks_per_row, uint8_t* qs,
+                      uint8_t* scales, int five) {
+  uint32_t k = 256 * superblocks_per_row, bytes = five ? 176 : 144, nibbles = five ? 48 : 16;
   for (uint32_t r = 0; r < num_rows; r++) {
-    uint8_t* q = qs + (uint64_t)r * (k / 2 + k / 8);
+    uint8_t* q = qs + (uint64_t)r * (five ? k / 2 + k / 8 : k / 2);
     uint8_t* hq = q + k / 2;
-    for (uint32_t s = 0; s < superblocks_per_row; s++, src += 176, scales += 24) {
-      float d = rd_f16(src), dmin = rd_f16(src + 2);
-      uint32_t du = as_u32(d), mu = as_u32(dmin);
+    for (uint32_t s = 0; s < superblocks_per_row; s++, src += bytes, scales += Q4K_SCALE_BYTES) {
+      uint32_t du = as_u32(rd_f16(src)), mu = as_u32(rd_f16(src + 2));
       for (int i = 0; i < 4; i++) scales[i] = (uint8_t)(du >> (8 * i)), scales[4 + i] = (uint8_t)(mu >> (8 * i));
       for (int b = 0; b < 8; b++) scale_min_k4(b, src + 4, &scales[8 + b], &scales[16 + b]);
       uint8_t v[256];
       for (int j = 0; j < 4; j++) {
         for (int l = 0; l < 32; l++) {
-          uint8_t ql = src[48 + 32 * j + l], qh = src[16 + l];
+          uint8_t ql = src[nibbles + 32 * j + l], qh = five ? src[16 + l] : 0;
           v[64 * j + l] = (uint8_t)((ql & 0xF) | (((qh >> (2 * j)) & 1) << 4));
           v[64 * j + 32 + l] = (uint8_t)((ql >> 4) | (((qh >> (2 * j + 1)) & 1) << 4));
         }
       }
       for (int g = 0; g < 2; g++, q += 64, hq += 16) {
-        for (int j = 0; j < 16; j++) hq[j] = 0;
+        if (five) for (int j = 0; j < 16; j++) hq[j] = 0;
         for (int i = 0; i < 4; i++) {
           const uint8_t* b = v + 32 * (4 * g + i);
           for (int l = 0; l < 16; l++) {
             int m = l / 4, at = 4 * i + l % 4;
             q[16 * m + at] = (uint8_t)((b[l] & 0xF) | ((b[l + 16] & 0xF) << 4));
-            hq[at] |= (uint8_t)(((b[l] >> 4) << m) | ((b[l + 16] >> 4) << (4 + m)));
+            if (five) hq[at] |= (uint8_t)(((b[l] >> 4) << m) | ((b[l + 16] >> 4) << (4 + m)));
           }
         }
       }
     }
   }
+}
+
+EXPORT(repack_q4_k)
+void repack_q4_k(const uint8_t* src, uint32_t num_rows, uint32_t superblocks_per_row, uint8_t* qs,
+                 uint8_t* scales) {
+  repack_k4(src, num_rows, superblocks_per_row, qs, scales, 0);
+}
+
+EXPORT(repack_q5_k)
+void repack_q5_k(const uint8_t* src, uint32_t num_rows, uint32_t superblocks_per_row, uint8_t* qs,
+                 uint8_t* scales) {
+  repack_k4(src, num_rows, superblocks_per_row, qs, scales, 1);
 }
 
 /*
@@ -526,6 +455,28 @@ void repack_q5_1(const uint8_t* src, uint32_t num_rows, uint32_t nb, uint8_t* qs
 }
 
 /*
+ * Half h's 128 values u (0..3, or 0..7 with the hmask bit) of a Q2_K / Q3_K superblock in
+ * ggml's order (value 32j + l: bits 2j.. of q[32h + l], plus 4 · bit 4h + j of hm[l]), packed
+ * into the grouped planes of common.h: 2 vectors of low 2 bits, then (hm given) the third bits.
+ */
+static void pack_grouped_k(const uint8_t* q, const uint8_t* hm, int h, uint8_t* qs) {
+  for (int j = 0; j < (hm ? Q3K_GROUP_BYTES : Q2K_GROUP_BYTES); j++) qs[j] = 0;
+  for (int v = 0; v < 8; v++) {
+    for (int j = 0; j < 16; j++) { /* byte j of vector v: value 32i + 4v + t of the half */
+      int i = j / 4, l = 4 * v + j % 4;
+      uint8_t x = (uint8_t)((q[32 * h + l] >> (2 * i)) & 3);
+      qs[16 * (v / 4) + j] |= (uint8_t)(x << (2 * (v % 4)));
+      if (hm) qs[32 + j] |= (uint8_t)(((hm[l] >> (4 * h + i)) & 1) << v);
+    }
+  }
+}
+
+/* Half h's 8 sub-block scale bytes of `sc` (ggml's order) as its A lanes' 4, then its B lanes'. */
+static void put_ab_scales(uint8_t* dst, const uint8_t* sc, int h) {
+  for (int i = 0; i < 4; i++) dst[i] = sc[8 * h + 2 * i], dst[4 + i] = sc[8 * h + 2 * i + 1];
+}
+
+/*
  * Repacks Q3_K rows of `superblocks_per_row` GGML blocks (110 bytes: hmask[32], qs[64], 12
  * bytes of 6-bit scales, f16 d; value 128h + 32j + l is bits 2j.. of qs[32h + l] plus 4 ·
  * bit 4h + j of hmask[l], scale 8h + 2j + l / 16) into the grouped layout of common.h.
@@ -535,37 +486,19 @@ void repack_q3_k(const uint8_t* src, uint32_t num_rows, uint32_t superblocks_per
                  uint8_t* scales) {
   uint32_t total = num_rows * superblocks_per_row;
   for (uint32_t sb = 0; sb < total; sb++, src += 110, scales += Q3K_SCALE_BYTES) {
-    const uint8_t* hm = src;
-    const uint8_t* q = src + 32;
     const uint8_t* s = src + 96;
     uint32_t du = as_u32(rd_f16(src + 108));
     for (int i = 0; i < 4; i++) scales[i] = (uint8_t)(du >> (8 * i));
-    int8_t sc[16]; /* ggml's unpacking of the 12 bytes: scale 4a + b */
+    uint8_t sc[16]; /* ggml's unpacking of the 12 bytes: scale 4a + b, as int8 sc − 32 */
     for (int a = 0; a < 4; a++) {
       for (int b = 0; b < 4; b++) {
         int low = (s[4 * (a & 1) + b] >> (4 * (a >> 1))) & 15, high = (s[8 + b] >> (2 * a)) & 3;
-        sc[4 * a + b] = (int8_t)((low | (high << 4)) - 32);
+        sc[4 * a + b] = (uint8_t)(int8_t)((low | (high << 4)) - 32);
       }
     }
     for (int h = 0; h < 2; h++, qs += Q3K_GROUP_BYTES) {
-      uint8_t u[128];
-      for (int j = 0; j < 4; j++) {
-        for (int l = 0; l < 32; l++) {
-          u[32 * j + l] = (uint8_t)(((q[32 * h + l] >> (2 * j)) & 3) | (((hm[l] >> (4 * h + j)) & 1) << 2));
-        }
-      }
-      for (int j = 0; j < Q3K_GROUP_BYTES; j++) qs[j] = 0;
-      for (int v = 0; v < 8; v++) {
-        for (int j = 0; j < 16; j++) {
-          uint8_t x = u[32 * (j / 4) + 4 * v + j % 4];
-          qs[16 * (v / 4) + j] |= (uint8_t)((x & 3) << (2 * (v % 4)));
-          qs[32 + j] |= (uint8_t)((x >> 2) << v);
-        }
-      }
-      for (int i = 0; i < 4; i++) {
-        scales[4 + 8 * h + i] = (uint8_t)sc[8 * h + 2 * i];
-        scales[4 + 8 * h + 4 + i] = (uint8_t)sc[8 * h + 2 * i + 1];
-      }
+      pack_grouped_k(src + 32, src, h, qs);
+      put_ab_scales(scales + 4 + 8 * h, sc, h);
     }
   }
 }
@@ -580,22 +513,11 @@ void repack_q2_k(const uint8_t* src, uint32_t num_rows, uint32_t superblocks_per
                  uint8_t* scales) {
   uint32_t total = num_rows * superblocks_per_row;
   for (uint32_t sb = 0; sb < total; sb++, src += 84, scales += Q2K_SCALE_BYTES) {
-    const uint8_t* q = src + 16;
     uint32_t du = as_u32(rd_f16(src + 80)), mu = as_u32(rd_f16(src + 82));
     for (int i = 0; i < 4; i++) scales[i] = (uint8_t)(du >> (8 * i)), scales[4 + i] = (uint8_t)(mu >> (8 * i));
     for (int h = 0; h < 2; h++, qs += Q2K_GROUP_BYTES) {
-      for (int j = 0; j < Q2K_GROUP_BYTES; j++) qs[j] = 0;
-      for (int v = 0; v < 8; v++) {
-        for (int j = 0; j < 16; j++) { /* byte j of vector v: value 32i + 4v + t of the group */
-          uint32_t i = (uint32_t)j / 4, l = 4 * (uint32_t)v + (uint32_t)j % 4;
-          uint8_t x = (uint8_t)((q[32 * h + (l % 32)] >> (2 * i)) & 3);
-          qs[16 * (v / 4) + j] |= (uint8_t)(x << (2 * (v % 4)));
-        }
-      }
-      for (int i = 0; i < 4; i++) {
-        scales[8 + 8 * h + i] = src[8 * h + 2 * i];
-        scales[8 + 8 * h + 4 + i] = src[8 * h + 2 * i + 1];
-      }
+      pack_grouped_k(src + 16, 0, h, qs);
+      put_ab_scales(scales + 8 + 8 * h, src, h);
     }
   }
 }

@@ -588,8 +588,6 @@ INLINE v128_t u8x4_f32(const uint8_t* p) {
 /* The nibble-group dtypes of tile1_nib, and the sub-block dtypes of tile1_sub16. */
 enum { NIB_Q4_K, NIB_Q5_K, NIB_AFFINE4, NIB_AFFINE5, NIB_IQ4, SUB_Q6_K, SUB_Q3_K, SUB_Q2_K };
 
-/* The 16 IQ4 levels + 128 (1..241): unsigned bytes for the relaxed dot where it is exact for them. */
-static const uint8_t k_iq4_biased[16] = {1, 24, 45, 63, 79, 93, 106, 118, 129, 141, 153, 166, 181, 197, 217, 241};
 
 /*
  * One weight row whose whole groups hold Q4_0's interleaved nibbles (common.h: Q4_K, Q5_K and
@@ -607,11 +605,12 @@ INLINE void tile1_nib(const MatmulQ8Args* a, uint32_t j, uint32_t r0, int R, flo
   uint32_t nb = w->k / 32, ng = nb / 4, k = w->k;
   int five = kind == NIB_Q5_K || kind == NIB_AFFINE5, affine = kind == NIB_AFFINE4 || kind == NIB_AFFINE5;
   int iq4 = kind == NIB_IQ4;
-  v128_t levels = wasm_v128_load(k_iq4_biased);
+  /* the IQ4 levels + 128 (1..241; int8 + 128 is the byte ^ 0x80), unsigned bytes for the dot */
+  v128_t levels = wasm_v128_xor(wasm_v128_load(k_iq4_levels), wasm_i8x16_splat((int8_t)0x80));
   const uint8_t* q0 = w->data + (uint64_t)j * w->row_bytes;
   const uint8_t* hq = q0 + k / 2;
   const uint8_t* s0 = q4k_scales_of(w, j);
-  const float* sa = w->scales + (uint64_t)j * 2 * nb;
+  const float* sa = w->scales + (uint64_t)j * (affine ? 2 : 1) * nb; /* a (and b) per block */
   const int8_t* x = a->xq + (uint64_t)r0 * k;
   const int32_t* xs = a->xs + (uint64_t)r0 * nb;
   const float* xd = a->xd + (uint64_t)r0 * nb;
@@ -625,11 +624,10 @@ INLINE void tile1_nib(const MatmulQ8Args* a, uint32_t j, uint32_t r0, int R, flo
   float tail[8];
   for (int r = 0; r < R; r++) f0[r] = zero, tail[r] = 0.0f;
   for (uint32_t g = 0; g < ng; g++) {
-    v128_t av, bv = wasm_f32x4_splat(0);
-    if (iq4) {
-      av = wasm_v128_load(w->scales + (uint64_t)j * nb + 4 * g);
-    } else if (affine) {
-      av = wasm_v128_load(sa + 4 * g), bv = wasm_v128_load(sa + nb + 4 * g);
+    v128_t av, bv = zero;
+    if (affine || iq4) {
+      av = wasm_v128_load(sa + 4 * g);
+      if (affine) bv = wasm_v128_load(sa + nb + 4 * g);
     } else {
       const uint8_t* sp = s0 + (g / 2) * Q4K_SCALE_BYTES;
       av = wasm_f32x4_mul(wasm_v128_load32_splat(sp), u8x4_f32(sp + 8 + 4 * (g % 2)));
@@ -656,31 +654,18 @@ INLINE void tile1_nib(const MatmulQ8Args* a, uint32_t j, uint32_t r0, int R, flo
     for (int r = 0; r < R; r++) {
       v128_t dx = wasm_v128_load(xd + r * nb + 4 * g);
       v128_t xs8 = wasm_v128_load(xs + r * nb + 4 * g); /* 8·Σx of each block */
-      if (iq4) {
-        v128_t sums = wasm_i32x4_sub(acc4_lanes(acc0[r]), wasm_i32x4_shl(xs8, 4));
-        f0[r] = MADD(wasm_f32x4_convert_i32x4(sums), wasm_f32x4_mul(av, dx), f0[r]);
-        continue;
-      }
-      v128_t xsum = wasm_f32x4_convert_i32x4(wasm_i32x4_shr(xs8, 3));
-      f0[r] = MADD(wasm_f32x4_convert_i32x4(acc4_lanes(acc0[r])), wasm_f32x4_mul(av, dx), f0[r]);
-      f0[r] = MADD(xsum, wasm_f32x4_mul(bv, dx), f0[r]);
+      v128_t sums = acc4_lanes(acc0[r]);
+      if (iq4) sums = wasm_i32x4_sub(sums, wasm_i32x4_shl(xs8, 4)); /* − 128·Σx */
+      f0[r] = MADD(wasm_f32x4_convert_i32x4(sums), wasm_f32x4_mul(av, dx), f0[r]);
+      if (!iq4) f0[r] = MADD(wasm_f32x4_convert_i32x4(wasm_i32x4_shr(xs8, 3)), wasm_f32x4_mul(bv, dx), f0[r]);
     }
   }
-  for (uint32_t b = 4 * ng; iq4 && b < nb; b++) {
-    v128_t p0 = wasm_v128_load(q0 + 16 * b);
-    v128_t lo = wasm_i8x16_swizzle(levels, wasm_v128_and(p0, mask));
-    v128_t hi = wasm_i8x16_swizzle(levels, wasm_v128_and(wasm_u16x8_shr(p0, 4), mask));
-    for (int r = 0; r < R; r++) {
-      const int8_t* xb = x + r * k + 32 * b;
-      v128_t s = dot2_u4(wasm_v128_load(xb), lo, wasm_v128_load(xb + 16), hi);
-      s = wasm_i32x4_sub(s, wasm_i32x4_splat(xs[r * nb + b] << 2)); /* 128·Σx over 4 lanes */
-      f0[r] = MADD(wasm_f32x4_convert_i32x4(s), wasm_f32x4_splat(w->scales[(uint64_t)j * nb + b] * xd[r * nb + b]), f0[r]);
-    }
-  }
-  for (uint32_t b = 4 * ng; affine && b < nb; b++) {
+  /* blocks after the whole groups (affine kinds and IQ4; K-quant rows have none) */
+  for (uint32_t b = 4 * ng; (affine || iq4) && b < nb; b++) {
     uint32_t t = b - 4 * ng;
-    v128_t p0 = wasm_v128_load(q0 + 64 * ng + 16 * t);
+    v128_t p0 = wasm_v128_load(q0 + 16 * b);
     v128_t lo = wasm_v128_and(p0, mask), hi = wasm_v128_and(wasm_u16x8_shr(p0, 4), mask);
+    if (iq4) lo = wasm_i8x16_swizzle(levels, lo), hi = wasm_i8x16_swizzle(levels, hi);
     if (five) {
       lo = wasm_v128_or(lo, wasm_v128_load(hq + 16 * ng + 32 * t));
       hi = wasm_v128_or(hi, wasm_v128_load(hq + 16 * ng + 32 * t + 16));
@@ -688,9 +673,10 @@ INLINE void tile1_nib(const MatmulQ8Args* a, uint32_t j, uint32_t r0, int R, flo
     for (int r = 0; r < R; r++) {
       const int8_t* xb = x + r * k + 32 * b;
       v128_t s = dot2_u4(wasm_v128_load(xb), lo, wasm_v128_load(xb + 16), hi);
+      if (iq4) s = wasm_i32x4_sub(s, wasm_i32x4_splat(xs[r * nb + b] << 2)); /* 128·Σx over 4 lanes */
       float dx = xd[r * nb + b];
       f0[r] = MADD(wasm_f32x4_convert_i32x4(s), wasm_f32x4_splat(sa[b] * dx), f0[r]);
-      tail[r] += sa[nb + b] * dx * (float)(xs[r * nb + b] >> 3);
+      if (affine) tail[r] += sa[nb + b] * dx * (float)(xs[r * nb + b] >> 3);
     }
   }
   for (int r = 0; r < R; r++) res[r] = hsum(f0[r]) + tail[r];
